@@ -1,0 +1,79 @@
+"""Which devices a run measures, and why an asked-for device is absent."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    """A device the user asked for: ``skip_reason`` is set when it cannot run here."""
+
+    name: str  # "cpu", "cuda:0", ...
+    skip_reason: str | None = None
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.name.startswith("cuda")
+
+
+def cuda_unavailable_reason() -> str | None:
+    """Why CUDA cannot be used here, or None when it can."""
+    if torch.version.cuda is None:
+        return f"torch {torch.__version__} is a CPU-only build"
+    try:
+        if not torch.cuda.is_available():
+            return "no CUDA device is visible (torch.cuda.is_available() is False)"
+    except Exception as exc:  # a broken driver must not crash collection
+        return f"CUDA initialisation failed: {exc}"
+    return None
+
+
+def resolve_devices(requested: tuple[str, ...]) -> list[DeviceChoice]:
+    """Expand ``all``/``cuda`` into concrete devices; keep absent ones with a skip reason."""
+    reason = cuda_unavailable_reason()
+    count = 0 if reason else torch.cuda.device_count()
+    out: list[DeviceChoice] = []
+    for item in requested:
+        if item in ("all", "cpu") and DeviceChoice("cpu") not in out:
+            out.append(DeviceChoice("cpu"))
+        if item in ("all", "cuda"):
+            if reason:
+                out.append(DeviceChoice("cuda", reason))
+            out.extend(DeviceChoice(f"cuda:{i}") for i in range(count))
+        elif item.startswith("cuda:"):
+            index = int(item[5:])
+            if reason:
+                out.append(DeviceChoice(item, reason))
+            elif index >= count:
+                out.append(DeviceChoice(item, f"{item} asked for, but only {count} CUDA device(s) are visible"))
+            else:
+                out.append(DeviceChoice(item))
+    return list(dict.fromkeys(out))
+
+
+def device_name(device: str) -> str:
+    """A human name for the device, stored beside every result."""
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return _cpu_brand()
+
+
+def _cpu_brand() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "cpu"
+
+
+def synchronize(device: str) -> None:
+    """Wait for queued work: CUDA kernels run asynchronously to the Python thread."""
+    if device.startswith("cuda"):
+        torch.cuda.synchronize(torch.device(device))

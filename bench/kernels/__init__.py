@@ -1,0 +1,1 @@
+"""Matrix-product workloads (``matmul``) and their benchmark modules (``bench_*.py``)."""

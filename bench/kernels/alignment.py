@@ -1,0 +1,41 @@
+"""The alignment study's arithmetic: penalty t(n)/t(baseline) per size, from paired rounds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from contract.stats import Estimate, paired_ratio
+
+BASELINE_N = 1024
+
+
+def baseline_size(sizes: Sequence[int]) -> int:
+    """1024 when measured (the well-aligned reference of the exercise), else the first size."""
+    return BASELINE_N if BASELINE_N in sizes else sizes[0]
+
+
+def penalties(data: dict[int, list[float]], baseline: int) -> dict[int, Estimate]:
+    """Median of per-round t(n)/t(baseline) with its 95% bootstrap interval, for every size."""
+    if baseline not in data:
+        raise ValueError(f"baseline n={baseline} was not measured")
+    return {n: paired_ratio(times, data[baseline]) for n, times in data.items()}
+
+
+def per_size_record(
+    times: list[float], iterations: int, flops: int, nbytes: int, penalty: Estimate
+) -> dict[str, object]:
+    """One size's entry of ``extra_info["per_size"]`` (contract.schema.PER_SIZE_FIELDS)."""
+    median = float(np.median(times))
+    return {
+        "iterations": iterations,
+        "median_s": median,
+        "data": [float(t) for t in times],
+        "flops": flops,
+        "bytes": nbytes,
+        "gflops": flops / median / 1e9,
+        "gbps": nbytes / median / 1e9,
+        "penalty": penalty.value,
+        "penalty_ci": penalty.as_list(),
+    }

@@ -1,0 +1,170 @@
+"""The harness's pytest plugin: options, shared fixtures and pytest-benchmark hooks.
+
+Loaded by the root ``conftest.py`` (and by ``-p bench.plugin`` in tests that run their own
+pytest sessions). Logic lives in the modules named for it; this file only wires it in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from bench import hardware
+from bench.devices import DeviceChoice, resolve_devices
+from bench.options import DEFAULT_SIZES, parse_devices, parse_list, parse_sizes
+from bench.timing import TimingPolicy
+from contract.schema import OPS, PRECISIONS
+
+CPU_DEFAULT_PRECISIONS = ("float32",)
+CUDA_DEFAULT_PRECISIONS = PRECISIONS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bench", "torch benchmark harness")
+    add = group.addoption
+    add("--bench-devices", default=os.environ.get("BENCH_DEVICES", "all"),
+        help="devices to measure: all, cpu, cuda, cuda:N, comma separated (default: all; env BENCH_DEVICES)")
+    add("--bench-sizes", default=os.environ.get("BENCH_SIZES", "1024-1032"),
+        help="matrix sizes n: N-M ranges and/or a comma list (default: 1024-1032; the d2l exercise used "
+             "1024,1025,1026,1028,1032; env BENCH_SIZES)")
+    add("--bench-ops", default="all", help=f"matrix ops: {', '.join(OPS)} or all (default: all)")
+    add("--bench-cpu-precisions", default=",".join(CPU_DEFAULT_PRECISIONS),
+        help=f"precisions on the CPU: {', '.join(PRECISIONS)} (default: float32)")
+    add("--bench-cuda-precisions", default="all",
+        help=f"precisions on CUDA: {', '.join(PRECISIONS)} or all (default: all)")
+    add("--bench-threads", type=int, default=None,
+        help="torch CPU threads (default: torch's choice); recorded with every result")
+    add("--bench-warmup-time", type=float, default=0.1,
+        help="seconds of warmup before calibration and timing, always applied (default: 0.1)")
+    add("--bench-min-round-time", type=float, default=0.01,
+        help="calibrate calls per round so one round lasts at least this many seconds (default: 0.01)")
+    add("--bench-align-rounds", type=int, default=25,
+        help="interleaved rounds of the alignment study (default: 25)")
+    add("--bench-full", action="store_true", default=False,
+        help="training: time whole epochs instead of a bounded number of steps")
+    add("--bench-data-root", default=os.environ.get("FASHION_MNIST_ROOT"),
+        help="folder holding FashionMNIST/raw (torchvision layout); default: env FASHION_MNIST_ROOT, "
+             "else a synthetic learnable data set")
+    # Training (issue 4): parsed and validated in bench/training/options.py.
+    add("--bench-train-batch-size", type=int, default=256, help="training: minibatch size (default: 256)")
+    add("--bench-train-lr", type=float, default=0.1, help="training: SGD learning rate (default: 0.1)")
+    add("--bench-train-wide-width", type=int, default=None,
+        help="training: hidden width of the 'wide' profile (default: 1024, 4096 with --bench-full)")
+    add("--bench-train-input-modes", default="device-tensors,dataloader",
+        help="training: device-tensors, dataloader or both, comma separated (default: both)")
+    add("--bench-train-workers", type=int, default=0, help="training: DataLoader num_workers (default: 0)")
+    add("--bench-train-val-samples", type=int, default=None,
+        help="training: samples evaluated after timing (default: 2000; all with --bench-full)")
+    add("--bench-train-rounds", type=int, default=25,
+        help="training: interleaved framework/scratch rounds of the comparison benchmark (default: 25)")
+    add("--bench-compile", action="store_true", default=False,
+        help="training: also time the framework model under torch.compile (slow to compile on a CPU)")
+    add("--bench-study", action="store_true", default=False,
+        help="also run the opt-in hyperparameter study (same as selecting -m study)")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """The parsed options, validated once per session."""
+
+    devices: tuple[DeviceChoice, ...]
+    sizes: tuple[int, ...]
+    ops: tuple[str, ...]
+    cpu_precisions: tuple[str, ...]
+    cuda_precisions: tuple[str, ...]
+    threads: int | None
+    align_rounds: int
+    full: bool
+    data_root: str | None
+
+    def precisions_for(self, device: DeviceChoice) -> tuple[str, ...]:
+        return self.cuda_precisions if device.is_cuda else self.cpu_precisions
+
+
+def parse_options(config: pytest.Config) -> BenchOptions:
+    get = config.getoption
+    try:
+        cpu_precisions = parse_list(get("bench_cpu_precisions"), PRECISIONS, "precision")
+        if "float32-tf32" in cpu_precisions:
+            raise ValueError("float32-tf32 is a CUDA mode; the CPU has no TF32")
+        threads = get("bench_threads")
+        if threads is not None and threads < 1:
+            raise ValueError(f"--bench-threads must be >= 1, got {threads}")
+        align_rounds = get("bench_align_rounds")
+        if align_rounds < 2:
+            raise ValueError(f"--bench-align-rounds must be >= 2, got {align_rounds}")
+        return BenchOptions(
+            devices=tuple(resolve_devices(parse_devices(get("bench_devices")))),
+            sizes=parse_sizes(get("bench_sizes")) if get("bench_sizes") else DEFAULT_SIZES,
+            ops=parse_list(get("bench_ops"), OPS, "op"),
+            cpu_precisions=cpu_precisions,
+            cuda_precisions=parse_list(get("bench_cuda_precisions"), PRECISIONS, "precision"),
+            threads=threads,
+            align_rounds=align_rounds,
+            full=get("bench_full"),
+            data_root=get("bench_data_root"),
+        )
+    except ValueError as exc:
+        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+
+
+def bench_options(config: pytest.Config) -> BenchOptions:
+    """Parsed once per session and cached on the config."""
+    cached = getattr(config, "_bench_options", None)
+    if cached is None:
+        cached = config._bench_options = parse_options(config)
+    return cached
+
+
+def timing_policy_from(config: pytest.Config) -> TimingPolicy:
+    try:
+        return TimingPolicy(
+            warmup_s=config.getoption("bench_warmup_time"),
+            min_round_s=config.getoption("bench_min_round_time"),
+            max_time_s=float(config.getoption("benchmark_max_time")),
+            min_rounds=config.getoption("benchmark_min_rounds"),
+        )
+    except ValueError as exc:
+        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cuda: needs a CUDA device (skipped without one, with the reason)")
+    config.addinivalue_line("markers", "study: the opt-in hyperparameter study (pytest bench -m study)")
+    bench_options(config)  # fail fast on bad values, before collection
+    threads = config.getoption("bench_threads")
+    if threads:
+        torch.set_num_threads(threads)
+    hardware.configure_storage(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The hyperparameter study is opt-in: deselect it unless asked for."""
+    if config.getoption("bench_study") or "study" in (config.getoption("markexpr") or ""):
+        return
+    keep = [item for item in items if item.get_closest_marker("study") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    hardware.update_machine_info(config, machine_info)
+
+
+def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark) -> None:
+    hardware.compare_machine_info(benchmarksession, machine_info, compared_benchmark)
+
+
+@pytest.fixture(scope="session")
+def bench_opts(pytestconfig: pytest.Config) -> BenchOptions:
+    return bench_options(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def timing_policy(pytestconfig: pytest.Config) -> TimingPolicy:
+    return timing_policy_from(pytestconfig)

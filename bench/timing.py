@@ -1,0 +1,215 @@
+"""The measurement core: every benchmark of the harness times through here.
+
+The steps read in order, as in triton's ``do_bench``:
+
+1. warm up (always, whatever pytest-benchmark's own ``--benchmark-warmup`` says): the first
+   calls pay for allocation, BLAS handles and lazy initialisation;
+2. calibrate the calls per round so one round lasts ``min_round_s``, far above the clock's
+   resolution and (on CUDA) above launch and synchronisation overhead;
+3. time ``rounds`` rounds through pytest-benchmark, so its statistics, table, comparison and
+   saved JSON (with raw per-round data) all apply. On CUDA the clock synchronises the device
+   before reading ``perf_counter``: a round is a batch of asynchronous launches between two
+   synchronisations, never one synchronisation per call.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+Clock = Callable[[], float]
+
+MAX_ITERATIONS = 1_000_000
+MAX_ROUNDS = 100_000
+CALIBRATION_MARGIN = 1.1  # aim above the target: per-call times jitter
+
+
+@dataclass(frozen=True)
+class TimingPolicy:
+    """How long to warm up and how to size rounds; built from the pytest options."""
+
+    warmup_s: float = 0.1  # at least this long warming up ...
+    warmup_min_calls: int = 2  # ... and at least this many calls
+    min_round_s: float = 0.01  # calibration target for one round
+    max_time_s: float = 1.0  # timing budget per benchmark (--benchmark-max-time)
+    min_rounds: int = 5  # (--benchmark-min-rounds)
+
+    def __post_init__(self) -> None:
+        if self.warmup_s < 0 or self.min_round_s <= 0 or self.max_time_s < 0:
+            raise ValueError(f"timing policy needs non-negative times and a positive round time: {self}")
+        if self.min_rounds < 1 or self.warmup_min_calls < 1:
+            raise ValueError(f"timing policy needs min_rounds >= 1 and warmup_min_calls >= 1: {self}")
+
+
+@dataclass(frozen=True)
+class Warmup:
+    calls: int
+    seconds: float
+    last_call_s: float  # the warm per-call estimate that seeds calibration
+
+
+def make_clock(device: str) -> Clock:
+    """A clock whose readings include all work queued on ``device`` before the reading."""
+    if device.startswith("cuda"):
+        dev = torch.device(device)
+
+        def cuda_clock() -> float:
+            torch.cuda.synchronize(dev)
+            return time.perf_counter()
+
+        cuda_clock.__name__ = "cuda-synchronize+perf_counter"
+        return cuda_clock
+    return time.perf_counter
+
+
+def clock_name(clock: Clock) -> str:
+    return getattr(clock, "__name__", repr(clock))
+
+
+def time_batch(fn: Callable[[], Any], clock: Clock, iterations: int) -> float:
+    """Seconds for ``iterations`` back-to-back calls, read by ``clock``."""
+    start = clock()
+    for _ in range(iterations):
+        fn()
+    return clock() - start
+
+
+def warm_up(fn: Callable[[], Any], clock: Clock, policy: TimingPolicy) -> Warmup:
+    """Call ``fn`` until both ``warmup_min_calls`` and ``warmup_s`` are reached."""
+    start = clock()
+    calls, last = 0, 0.0
+    while calls < policy.warmup_min_calls or clock() - start < policy.warmup_s:
+        last = time_batch(fn, clock, 1)
+        calls += 1
+    return Warmup(calls=calls, seconds=clock() - start, last_call_s=last)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    iterations: int  # calls per round
+    round_s: float  # measured duration of the last calibration round (plans the round count)
+
+
+def calibrate(fn: Callable[[], Any], clock: Clock, min_round_s: float, estimate_s: float) -> Calibration:
+    """Calls per round so that one round lasts at least ``min_round_s``.
+
+    Starts from the warm estimate and checks it with real batches, growing until a batch is
+    long enough (a too-short first estimate is common for microsecond kernels).
+    """
+    iterations = _iterations_for(min_round_s * CALIBRATION_MARGIN, estimate_s)
+    elapsed = 0.0
+    for _ in range(30):
+        elapsed = time_batch(fn, clock, iterations)
+        if elapsed >= min_round_s or iterations >= MAX_ITERATIONS:
+            break
+        grown = _iterations_for(min_round_s * CALIBRATION_MARGIN**2, elapsed / iterations)
+        iterations = min(MAX_ITERATIONS, max(iterations * 2 if elapsed <= 0 else iterations + 1, grown))
+    return Calibration(iterations, elapsed)
+
+
+def _iterations_for(target_s: float, per_call_s: float) -> int:
+    if per_call_s <= 0:
+        return 1
+    return max(1, min(MAX_ITERATIONS, math.ceil(target_s / per_call_s)))
+
+
+def plan_rounds(round_s: float, policy: TimingPolicy) -> int:
+    """Rounds that fill ``max_time_s`` but never fewer than ``min_rounds``."""
+    if round_s <= 0:
+        return policy.min_rounds
+    return max(policy.min_rounds, min(MAX_ROUNDS, math.ceil(policy.max_time_s / round_s)))
+
+
+def measure(benchmark: Any, fn: Callable[[], Any], device: str, policy: TimingPolicy) -> dict[str, Any]:
+    """Time ``fn`` on ``device`` into the pytest-benchmark fixture; return the timing record.
+
+    With ``--benchmark-disable`` (the test command's smoke pass) the body runs once, untimed.
+    """
+    if not benchmark.enabled:
+        benchmark.pedantic(fn, rounds=1, iterations=1)
+        return {"clock": "disabled", "warmup_calls": 0, "warmup_s": 0.0, "iterations": 1, "rounds": 1}
+    clock = make_clock(device)
+    warm = warm_up(fn, clock, policy)
+    cal = calibrate(fn, clock, policy.min_round_s, warm.last_call_s)
+    rounds = plan_rounds(cal.round_s, policy)
+    use_clock(benchmark, clock)
+    benchmark.pedantic(fn, rounds=rounds, iterations=cal.iterations, warmup_rounds=0)
+    return timing_record(clock, warm, cal.iterations, rounds, policy)
+
+
+def use_clock(benchmark: Any, clock: Clock) -> None:
+    """Make pytest-benchmark read ``clock`` around each round (it has no public per-call API)."""
+    if not hasattr(benchmark, "_timer"):
+        raise RuntimeError("this pytest-benchmark has no BenchmarkFixture._timer; pin pytest-benchmark>=5.1,<6")
+    benchmark._timer = clock
+
+
+def timing_record(clock: Clock, warm: Warmup, iterations: int, rounds: int, policy: TimingPolicy) -> dict[str, Any]:
+    return {
+        "clock": clock_name(clock),
+        "warmup_calls": warm.calls,
+        "warmup_s": round(warm.seconds, 6),
+        "iterations": iterations,
+        "rounds": rounds,
+        "min_round_s": policy.min_round_s,
+        "policy": asdict(policy),
+    }
+
+
+@dataclass(frozen=True)
+class Interleaved:
+    """Per-key, per-round seconds per call from :func:`measure_interleaved` (rounds are paired)."""
+
+    data: dict[Any, list[float]]
+    iterations: dict[Any, int]
+    timing: dict[str, Any]
+
+
+def measure_interleaved(
+    benchmark: Any,
+    fns: dict[Any, Callable[[], Any]],
+    device: str,
+    policy: TimingPolicy,
+    rounds: int,
+) -> Interleaved:
+    """Time several workloads round by round (ABC ABC ...), so drift hits all of them alike.
+
+    Each workload is warmed up and calibrated on its own; the starting workload rotates every
+    round so none is always first after a pause. pytest-benchmark's own statistics describe one
+    whole sweep; the per-workload data returned here is what ratios are computed from.
+    """
+    keys = list(fns)
+    if not keys:
+        raise ValueError("measure_interleaved needs at least one workload")
+    clock = make_clock(device)
+    data: dict[Any, list[float]] = {k: [] for k in keys}
+    if not benchmark.enabled:
+        iterations = dict.fromkeys(keys, 1)
+        benchmark.pedantic(lambda: _sweep(fns, keys, clock, iterations, data, 0), rounds=1, iterations=1)
+        return Interleaved(data, iterations, {"clock": "disabled", "iterations": 1, "rounds": 1})
+    warmups = {k: warm_up(fns[k], clock, policy) for k in keys}
+    iterations = {k: calibrate(fns[k], clock, policy.min_round_s, warmups[k].last_call_s).iterations for k in keys}
+    counter = iter(range(rounds))
+    benchmark.pedantic(lambda: _sweep(fns, keys, clock, iterations, data, next(counter)), rounds=rounds, iterations=1)
+    timing = {
+        "clock": clock_name(clock),
+        "warmup_calls": sum(w.calls for w in warmups.values()),
+        "warmup_s": round(sum(w.seconds for w in warmups.values()), 6),
+        "iterations": 1,
+        "rounds": rounds,
+        "min_round_s": policy.min_round_s,
+        "interleaved": True,
+        "policy": asdict(policy),
+    }
+    return Interleaved(data, iterations, timing)
+
+
+def _sweep(fns, keys, clock, iterations, data, round_index: int) -> None:
+    start = round_index % len(keys)
+    for key in keys[start:] + keys[:start]:
+        data[key].append(time_batch(fns[key], clock, iterations[key]) / iterations[key])

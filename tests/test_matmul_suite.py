@@ -1,0 +1,115 @@
+"""The matmul suite: workload arithmetic, penalties, and a real benchmark session's saved JSON."""
+
+import pytest
+import torch
+
+from bench.kernels.alignment import baseline_size, penalties
+from bench.kernels.matmul import MatmulCase, matmul_call, operands, reference_check
+from contract.schema import ALIGNMENT_FIELDS, MATMUL_FIELDS, PER_SIZE_FIELDS, SCHEMA_VERSION, TIMING_FIELDS
+from tests.support import TINY_BUDGET, load_single_run, run_session
+
+
+def test_work_counts():
+    mm = MatmulCase("mm", 1024, "cpu", "float32")
+    mv = MatmulCase("mv", 1024, "cpu", "float16")
+    assert mm.flops == 2 * 1024**3
+    assert mv.flops == 2 * 1024**2
+    assert mm.bytes == 4 * 3 * 1024**2
+    assert mv.bytes == 2 * (1024**2 + 2 * 1024)
+
+
+def test_operands_are_seeded_standard_normal():
+    case = MatmulCase("mm", 1025, "cpu", "float32")
+    a, b, out = operands(case)
+    a2, _, _ = operands(case)
+    assert torch.equal(a, a2)
+    assert a.shape == b.shape == out.shape == (1025, 1025)
+    assert abs(a.mean().item()) < 0.01 and abs(a.std().item() - 1) < 0.01
+    mv = operands(MatmulCase("mv", 1025, "cpu", "float32"))
+    assert mv[1].shape == (1025, 1) and mv[2].shape == (1025, 1)
+
+
+@pytest.mark.parametrize("op", ["mm", "mv"])
+def test_timed_call_computes_the_product(op):
+    case = MatmulCase(op, 1027, "cpu", "float32")
+    reference_check(case)  # raises on a wrong result
+    result = matmul_call(case)()
+    assert result.shape == (1027, case.rhs_cols)
+
+
+def test_reference_check_catches_a_wrong_product(monkeypatch):
+    case = MatmulCase("mv", 64, "cpu", "float32")
+    monkeypatch.setattr(torch, "mm", lambda a, b, out: out.copy_(a @ b * 1.01))
+    with pytest.raises(AssertionError, match="relative error"):
+        reference_check(case)
+
+
+def test_penalties_are_paired_ratios_against_the_baseline():
+    data = {1024: [1.0, 2.0, 1.0], 1025: [1.5, 3.0, 1.5], 1032: [1.0, 2.0, 1.0]}
+    out = penalties(data, baseline_size([1024, 1025, 1032]))
+    assert out[1024].value == 1.0
+    assert out[1025].value == pytest.approx(1.5) and out[1025].as_list() == pytest.approx([1.5, 1.5])
+    assert out[1032].value == pytest.approx(1.0)
+    assert baseline_size([1030, 1031]) == 1030
+    with pytest.raises(ValueError):
+        penalties({1025: [1.0]}, 1024)
+
+
+def test_default_suite_covers_nine_sizes_both_ops_and_every_device():
+    proc = run_session("bench/kernels", "--collect-only", "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ids = [line for line in proc.stdout.splitlines() if "::test_" in line]
+    for op in ("mm", "mv"):
+        for n in range(1024, 1033):
+            assert f"bench/kernels/bench_matmul.py::test_matmul[{op}-cpu-float32-{n}]" in ids
+        assert f"bench/kernels/bench_matmul.py::test_alignment[{op}-cpu-float32]" in ids
+    if not torch.cuda.is_available():
+        assert "bench/kernels/bench_matmul.py::test_matmul[cuda-absent]" in ids
+
+
+def test_bad_option_is_a_clear_usage_error():
+    proc = run_session("bench/kernels", "--collect-only", "--bench-sizes=1032-1024")
+    assert proc.returncode == 4
+    assert "bad size" in proc.stderr
+
+
+def test_real_session_saves_every_field(tmp_path):
+    storage = tmp_path / "storage"
+    proc = run_session(
+        "bench/kernels",
+        "--benchmark-autosave",
+        f"--benchmark-storage=file://{storage}",
+        "--bench-sizes=1024,1025,1032",
+        "--bench-devices=cpu",
+        *TINY_BUDGET,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    run = load_single_run(storage)
+    benches = {b["name"]: b for b in run["benchmarks"]}
+    assert len(benches) == 2 * 3 + 2
+
+    mm = benches["test_matmul[mm-cpu-float32-1025]"]
+    info = mm["extra_info"]
+    assert set(MATMUL_FIELDS) <= set(info)
+    assert set(TIMING_FIELDS) <= set(info["timing"])
+    assert info["schema"] == SCHEMA_VERSION and info["kind"] == "matmul"
+    assert (info["op"], info["n"], info["device"], info["dtype"]) == ("mm", 1025, "cpu", "float32")
+    assert info["threads"] == torch.get_num_threads()
+    assert info["timing"]["warmup_calls"] >= 2  # warmed up although --benchmark-warmup is off
+    assert mm["stats"]["iterations"] == info["timing"]["iterations"]
+    assert len(mm["stats"]["data"]) == mm["stats"]["rounds"] == info["timing"]["rounds"]  # raw data saved
+    assert info["gflops"] == pytest.approx(info["flops"] / mm["stats"]["median"] / 1e9)
+    assert mm["group"] == "matmul mm cpu float32"
+    assert benches["test_matmul[mv-cpu-float32-1024]"]["group"] == "matmul mv cpu float32"
+
+    align = benches["test_alignment[mv-cpu-float32]"]["extra_info"]
+    assert set(ALIGNMENT_FIELDS) <= set(align)
+    assert align["baseline_n"] == 1024 and align["sizes"] == [1024, 1025, 1032]
+    assert align["timing"]["interleaved"] is True
+    for n in ("1024", "1025", "1032"):
+        entry = align["per_size"][n]
+        assert set(PER_SIZE_FIELDS) <= set(entry)
+        assert len(entry["data"]) == 3
+        low, high = entry["penalty_ci"]
+        assert low <= entry["penalty"] <= high
+    assert align["per_size"]["1024"]["penalty"] == 1.0

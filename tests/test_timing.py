@@ -1,0 +1,104 @@
+"""The measurement core's logic: warmup, calibration, round planning and interleaving.
+
+A virtual clock stands in for time so the logic is checked exactly; the real clocks are
+exercised by the suite sessions in test_matmul_suite.py.
+"""
+
+import time
+
+import pytest
+
+from bench.timing import (
+    TimingPolicy,
+    calibrate,
+    make_clock,
+    plan_rounds,
+    time_batch,
+    warm_up,
+)
+
+
+class VirtualWork:
+    """A workload whose calls advance a virtual clock: the first call is cold (slow)."""
+
+    def __init__(self, per_call: float, first_call: float | None = None):
+        self.now = 0.0
+        self.calls = 0
+        self.per_call = per_call
+        self.first_call = per_call if first_call is None else first_call
+
+    def clock(self) -> float:
+        return self.now
+
+    def __call__(self) -> None:
+        self.now += self.first_call if self.calls == 0 else self.per_call
+        self.calls += 1
+
+
+def test_time_batch_counts_every_call():
+    work = VirtualWork(0.002)
+    assert time_batch(work, work.clock, 5) == pytest.approx(0.010)
+    assert work.calls == 5
+
+
+def test_warm_up_needs_both_the_calls_and_the_time():
+    work = VirtualWork(0.001, first_call=0.5)  # cold first call: lazy init
+    warm = warm_up(work, work.clock, TimingPolicy(warmup_s=0.6, warmup_min_calls=2))
+    assert warm.calls == 101  # 0.5 s cold + 100 x 1 ms reach 0.6 s
+    assert warm.last_call_s == pytest.approx(0.001)  # the warm estimate, not the cold call
+    work = VirtualWork(0.001)
+    assert warm_up(work, work.clock, TimingPolicy(warmup_s=0.0, warmup_min_calls=3)).calls == 3
+
+
+def test_calibrate_reaches_the_round_time_from_a_good_estimate():
+    work = VirtualWork(0.0001)
+    cal = calibrate(work, work.clock, 0.01, estimate_s=0.0001)
+    assert cal.iterations == 110  # aims 10% above the target, one batch suffices
+    assert cal.round_s == pytest.approx(0.011)
+
+
+def test_calibrate_grows_when_the_estimate_was_too_pessimistic():
+    work = VirtualWork(0.00001)  # really 10 us per call ...
+    cal = calibrate(work, work.clock, 0.01, estimate_s=0.001)  # ... estimated at 1 ms
+    assert cal.round_s >= 0.01
+    assert 1000 <= cal.iterations <= 1400
+
+
+def test_calibrate_gives_one_iteration_for_slow_calls():
+    work = VirtualWork(0.05)
+    assert calibrate(work, work.clock, 0.01, estimate_s=0.05).iterations == 1
+
+
+def test_plan_rounds_fills_the_budget_within_bounds():
+    policy = TimingPolicy(max_time_s=1.0, min_rounds=5)
+    assert plan_rounds(0.01, policy) == 100
+    assert plan_rounds(0.5, policy) == 5  # never fewer than min_rounds
+    assert plan_rounds(0.0, policy) == 5
+
+
+def test_policy_rejects_nonsense():
+    with pytest.raises(ValueError):
+        TimingPolicy(min_round_s=0)
+    with pytest.raises(ValueError):
+        TimingPolicy(min_rounds=0)
+
+
+def test_cpu_clock_is_perf_counter():
+    assert make_clock("cpu") is time.perf_counter
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a CUDA device")
+def test_cuda_clock_waits_for_queued_kernels():
+    import torch
+
+    clock = make_clock("cuda:0")
+    a = torch.randn(4096, 4096, device="cuda:0")
+    torch.cuda.synchronize()
+    start = clock()
+    for _ in range(10):
+        a @ a
+    queued = time.perf_counter() - start  # launches return at once
+    waited = clock() - start  # the clock drains the queue before reading
+    assert waited > queued
+    assert clock.__name__ == "cuda-synchronize+perf_counter"
