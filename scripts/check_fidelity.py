@@ -80,11 +80,10 @@ def main() -> None:
         for _ in range(args.repeats):  # A/B alternation: drift hits both tools alike
             ours.append(harness_median(call, args.device, policy))
             theirs.append(timer_median(call, threads, args.max_time))
-        ratios = [a / b for a, b in zip(ours, theirs)]
+        ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
         print(
             f"{n:>6} {statistics.median(ours) * 1e3:>11.4f} {statistics.median(theirs) * 1e3:>9.4f} "
-            f"{statistics.median(ours) / statistics.median(theirs):>7.4f}   "
-            + " ".join(f"{r:.3f}" for r in ratios)
+            f"{statistics.median(ours) / statistics.median(theirs):>7.4f}   " + " ".join(f"{r:.3f}" for r in ratios)
         )
 
 

@@ -20,8 +20,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_alignment(out: Path, ops: str, extra: list[str]) -> tuple[dict, float]:
-    cmd = [sys.executable, "-m", "pytest", "bench/kernels", "-k", "alignment", "-q", "-p", "no:cacheprovider",
-           "--bench-devices=cpu", f"--bench-ops={ops}", f"--benchmark-json={out}", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "bench/kernels",
+        "-k",
+        "alignment",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--bench-devices=cpu",
+        f"--bench-ops={ops}",
+        f"--benchmark-json={out}",
+        *extra,
+    ]
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
