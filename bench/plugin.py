@@ -64,6 +64,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="training: also time the framework model under torch.compile (slow to compile on a CPU)")
     add("--bench-study", action="store_true", default=False,
         help="also run the opt-in hyperparameter study (same as selecting -m study)")
+    # Hyperparameter study (issue 7): parsed and validated in bench/study/options.py.
+    add("--bench-study-full", action="store_true", default=False,
+        help="study: the exercise's full ranges (hidden units 64..8192, lr 0.001..1), more epochs and seeds")
+    add("--bench-study-data", default="auto",
+        help="study data: auto, fashion-mnist, digits-8x8 or synthetic (default auto: Fashion-MNIST with "
+             "--bench-data-root, else scikit-learn's digits, else synthetic)")
+    add("--bench-study-seeds", type=int, default=None,
+        help="study: seeds per point (default: 3 quick, 5 full)")
+    add("--bench-study-epochs", type=int, default=None,
+        help="study: epochs per training, every data set (default: per profile and data set)")
+    add("--bench-study-train-samples", type=int, default=None,
+        help="study: bound on training samples (default: 12000 quick, all full)")
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,7 @@ def pytest_configure(config: pytest.Config) -> None:
     threads = config.getoption("bench_threads")
     if threads:
         torch.set_num_threads(threads)
-    hardware.configure_storage(config)
+    hardware.configure(config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

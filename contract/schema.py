@@ -25,8 +25,9 @@ KIND_MATMUL = "matmul"  # one op/n/device/precision, timed alone
 KIND_ALIGNMENT = "alignment"  # all sizes of one op/device/precision, interleaved round by round
 KIND_TRAINING = "training"  # one training step of an MLP implementation
 KIND_STUDY = "study"  # a hyperparameter-study point (accuracy questions)
+KIND_TRAINING_INTERLEAVED = "training-interleaved"  # framework and scratch steps alternated round by round
 
-KINDS = (KIND_MATMUL, KIND_ALIGNMENT, KIND_TRAINING, KIND_STUDY)
+KINDS = (KIND_MATMUL, KIND_ALIGNMENT, KIND_TRAINING, KIND_STUDY, KIND_TRAINING_INTERLEAVED)
 
 # Matrix-product ops (``extra_info["op"]``).
 OP_MM = "mm"  # (n x n) @ (n x n)
@@ -105,11 +106,44 @@ TRAINING_FIELDS = COMMON_FIELDS + (
     "params",  # trainable parameter count
     "flops_per_step",  # forward + backward + update, counted by the formula in the docs
     "steps_per_epoch",
-    "step_s",  # median seconds per training step
+    "step_s",  # median seconds per training step (None in a --benchmark-disable smoke pass)
     "epoch_s",  # step_s * steps_per_epoch, or measured when whole epochs ran
-    "samples_per_s",
-    "final_loss",
-    "val_accuracy",
+    "epoch_source",  # "measured (N whole epochs)" | "step_s x steps_per_epoch"
+    "samples_per_s",  # batch_size / step_s
+    "gflops",  # flops_per_step / step_s / 1e9
+    "num_workers",  # DataLoader workers (input_mode "dataloader"; 0 otherwise)
+    "init",  # weight init: "he" (normal x sqrt(2/fan_in)) or "normal x <sigma>"; biases zero
+    "trained_steps",  # steps the model took before evaluation (warmup, calibration and timing)
+    "eval_samples",  # samples of each split evaluated for final_loss and val_accuracy
+    "final_loss",  # mean cross-entropy over the first eval_samples training samples, after timing
+    "val_accuracy",  # accuracy over the first eval_samples validation samples, after timing
+    "equivalence",  # EQUIVALENCE_FIELDS: the check against the scratch model that ran before timing
+    "readings",  # {"before": {...}, "after": {...}} from bench.hardware.sample_readings
+)
+
+#: ``extra_info["equivalence"]`` of a training benchmark: same losses and parameters, step by step.
+EQUIVALENCE_FIELDS = (
+    "impls",  # [reference, candidate]: ["scratch", "framework"] or ["scratch", "framework-compiled"]
+    "steps",  # steps each model took from identical weights (bit for bit) on identical batches
+    "max_loss_rel_diff",  # largest relative loss difference over those steps
+    "param_rel_diff",  # ||theta_ref - theta_cand|| / ||theta_ref - theta_0|| (L2) after them
+    "loss_rtol",
+    "param_rtol",  # tolerances the check enforced (float32; see bench/training/equivalence.py)
+)
+
+#: The drift-proof comparison: one benchmark per (device, profile, depth, input mode) whose rounds
+#: alternate framework and scratch steps; pytest-benchmark's stats describe one whole sweep.
+TRAINING_INTERLEAVED_FIELDS = COMMON_FIELDS + (
+    "depth", "widths", "profile", "input_mode", "dataset", "batch_size", "lr", "params", "flops_per_step",
+    "num_workers", "init",
+    "impls",  # ["framework", "scratch"]
+    "iterations",  # {impl: steps per round}
+    "data",  # {impl: per-round seconds per step, in round order (round i of each is paired)}
+    "step_s",  # {impl: median seconds per step}
+    "ratio",  # scratch / framework: median over rounds of the per-round ratio (> 1: scratch slower)
+    "ratio_ci",  # [low, high] 95% paired bootstrap interval of that median (contract.stats.paired_ratio)
+    "equivalence",
+    "readings",
 )
 
 
@@ -128,9 +162,11 @@ def upgrade_extra_info(info: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"extra_info schema {version} is newer than this reader ({SCHEMA_VERSION})")
     raise ValueError(f"unknown extra_info schema {version!r}")
 
+
+# fmt: off
 # ---------------------------------------------------------------------------------------------
 # machine_info["harness"]: the hardware/software record (stable facts, plus the measured
-# bandwidth, which pytest-benchmark's machine comparison is told to ignore).
+# bandwidth, which the harness's machine comparison ignores; see docs/hardware.md).
 # A value that could not be read is None, and the reason is in the same object's
 # ``unavailable`` dict under the field's name: {"bus_width_bits": None,
 # "unavailable": {"bus_width_bits": "no DMI table (/sys/firmware/dmi absent)"}}.
@@ -138,31 +174,44 @@ def upgrade_extra_info(info: dict[str, Any]) -> dict[str, Any]:
 
 MACHINE_FIELDS = (
     "schema",  # int
-    "machine_id",  # stable readable id: "<hostname>-<8 hex of the hardware fingerprint>"
+    "machine_id",  # stable readable id: "<short hostname>-<8 hex of the hardware fingerprint>"
     "hostname",
+    "fingerprint",  # the facts hashed into machine_id: {cpu_model, arch, sockets, physical_cores,
+    #                 logical_cores, memory_gib, gpus: [{name, uuid}]}
     "cpu",  # CPU_FIELDS
     "memory",  # MEMORY_FIELDS
     "gpus",  # list of GPU_FIELDS, in torch's CUDA order
-    "peaks",  # {device: {precision: nominal peak GFLOP/s}}, see PEAK_NOTE
-    "bandwidth",  # {device: {"copy_gbps": float, "triad_gbps": float | absent}} measured this run
+    "peaks",  # {device: {precision: nominal peak GFLOP/s}}; a precision is absent when unknown/unsupported
+    "peak_formulas",  # {device: {precision: the arithmetic, or why there is no peak}}, every precision
+    "peak_note",  # PEAK_NOTE
+    "bandwidth",  # {device: BANDWIDTH_FIELDS} measured this run (volatile), or {"error": str}
     "software",  # SOFTWARE_FIELDS
-    "unavailable",  # {field: reason} for whole sections (e.g. "gpus": "no NVML and no CUDA")
+    "unavailable",  # {field: reason} for whole sections (e.g. "gpus": "no CUDA device is visible")
+    "collection_s",  # seconds spent collecting the record, bandwidth probes included (volatile)
 )
 
 CPU_FIELDS = (
-    "vendor", "model", "arch", "microarchitecture", "sockets", "physical_cores", "logical_cores",
-    "isa",  # list of peak-setting features present: avx2, fma, avx512f, amx_tile, neon, sve, ...
-    "base_mhz", "max_mhz",
+    "vendor",  # "GenuineIntel", "AuthenticAMD", "ARM", ...
+    "model",  # brand string
+    "arch", "family", "model_number",  # platform.machine(); CPUID family and model (x86)
+    "microarchitecture",  # from vendor/family/model (ARM: implementer/part), checked against ISA flags
+    "sockets", "physical_cores", "logical_cores",  # sysfs topology, online CPUs
+    "isa",  # list of peak-setting features present: avx2, fma, avx512f, avx512_bf16, avx512_fp16,
+    #         amx_tile, amx_bf16, amx_fp16, neon, asimdhp, bf16, sve, sve2, sme
+    "base_mhz", "max_mhz",  # cpufreq (base_frequency, cpuinfo_max_freq); base also from "@ x GHz"
+    "reported_mhz",  # /proc/cpuinfo "cpu MHz" rounded to 10 MHz: the peak clock only when max/base are unknown
     "caches",  # list of {"level": 1, "type": "Data"|"Instruction"|"Unified", "size_bytes": int,
-    #              "instances": int, "shared_by_cpus": int}
+    #              "instances": int, "shared_by_cpus": int}, from sysfs cache topology
     "unavailable",
 )
 
 MEMORY_FIELDS = (
-    "total_bytes",
-    "modules",  # list of {"locator", "size_bytes", "type", "speed_mts", "configured_speed_mts", "data_width_bits"}
+    "total_bytes",  # /proc/meminfo MemTotal
+    "modules",  # installed modules: list of {"locator", "bank_locator", "size_bytes", "type", "speed_mts",
+    #             "configured_speed_mts", "data_width_bits"}
     "channels", "bus_width_bits",
-    "theoretical_gbps",  # configured speed (MT/s) x bus width / 8
+    "channels_basis",  # "channels named in the module locators" | "assumed one module per channel (...)"
+    "theoretical_gbps",  # slowest configured speed (MT/s) x bus width / 8
     "source",  # "dmidecode" | "udev" | None
     "unavailable",
 )
@@ -172,15 +221,48 @@ GPU_FIELDS = (
     "index", "uuid", "name", "compute_capability", "sm_count", "memory_bytes",
     "memory_bus_width_bits", "memory_clock_mhz",  # max memory clock as NVML reports it
     "theoretical_gbps",  # 2 x memory clock x bus width / 8 (double data rate)
-    "sm_clock_mhz", "pcie_gen", "pcie_width", "power_limit_w", "ecc", "mig", "driver", "cuda",
+    "sm_clock_mhz",  # max SM clock
+    "pcie_gen", "pcie_width",  # max link generation and width (the current link is a reading)
+    "power_limit_w", "ecc", "mig", "driver", "cuda",  # cuda: the driver's CUDA version
     "source",  # "nvml" | "torch"
     "unavailable",
 )
 
+BANDWIDTH_FIELDS = (
+    "copy_gbps",  # bytes read + written per second (STREAM convention, no write-allocate)
+    "triad_gbps",  # CPU only: a = b + s*c
+    "array_bytes", "repeats", "statistic",  # "best"
+    "threads",  # CPU only: torch threads during the probe
+    "note",  # optional: why the arrays may be partly cache-resident
+)
+
 SOFTWARE_FIELDS = (
-    "python", "torch", "torch_cuda", "cudnn", "torchvision", "numpy", "pytest_benchmark",
-    "blas",  # BLAS / oneDNN summary from torch's build config
-    "threads",  # {"torch": int, "interop": int, "OMP_NUM_THREADS": str | None, "MKL_NUM_THREADS": ...}
+    "python", "python_implementation", "os",
+    "torch", "torch_cuda", "cudnn", "torchvision", "numpy", "pytest_benchmark", "nvidia_ml_py",
+    "blas",  # {"libraries": [BLAS/oneDNN/OpenMP lines of torch.__config__.show()], "build": {BLAS_INFO, ...}}
+    "backends",  # {"mkl": bool, "mkldnn": bool, "openmp": bool}
+    "threads",  # {"torch": int, "interop": int, "usable_cpus": int, "OMP_NUM_THREADS": str | None, ...}
+)
+
+#: ``extra_info["readings"]["before"|"after"]`` (bench.hardware.sample_readings).
+READING_FIELDS = (
+    "time",  # time.time()
+    "cpu_mhz",  # {"mean", "min", "max"} current clocks
+    "cpu_mhz_source",  # "scaling_cur_freq" | "/proc/cpuinfo"
+    "loadavg_1m",
+    "gpu",  # CUDA devices: {sm_clock_mhz, memory_clock_mhz, temperature_c, power_w, pstate,
+    #         clock_events: [names], pcie_gen_current, unavailable} or {"error": str}
+)
+
+#: Dotted machine_info paths that vary run to run: never compared between runs.
+VOLATILE_MACHINE_PATHS = (
+    "harness.bandwidth",
+    "harness.collection_s",
+    "cpu.hz_actual",
+    "cpu.hz_actual_friendly",
+    "cpu.hz_advertised",
+    "cpu.hz_advertised_friendly",
 )
 
 PEAK_NOTE = "nominal: cores x max clock x FMA width (CPU) or SMs x clock x ops/clock/SM (GPU)"
+# fmt: on

@@ -1,0 +1,113 @@
+"""Machine identity: "<hostname>-<8 hex>", a readable name plus a fingerprint of stable facts.
+
+Computed cheaply at configure time (no py-cpuinfo, no CUDA initialisation) so the storage folder
+can be chosen before pytest-benchmark opens it. The fingerprint hashes facts that do not change
+between runs: CPU model, sockets and core counts, memory rounded to GiB (MemTotal moves by a few
+MiB across kernel versions) and GPU names and UUIDs from NVML (all GPUs, whatever
+CUDA_VISIBLE_DEVICES says). The facts are stored beside the id so a reader can see what it means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.hardware.cpu import PROC_CPUINFO, SYS_CPU, parse_proc_cpuinfo, parse_topology
+from bench.hardware.memory import parse_meminfo_total
+from bench.hardware.sources import read_text
+
+NVIDIA_PROC = Path("/proc/driver/nvidia/gpus")
+
+
+def safe_hostname(name: str) -> str:
+    """The host's short name, reduced to characters safe in a folder name."""
+    short = name.split(".")[0] or "host"
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", short).strip("-") or "host"
+
+
+def fingerprint(facts: dict[str, Any]) -> str:
+    """8 hex digits of SHA-256 over the facts in canonical JSON."""
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def machine_id(hostname: str, facts: dict[str, Any]) -> str:
+    return f"{safe_hostname(hostname)}-{fingerprint(facts)}"
+
+
+def parse_nvidia_proc_information(text: str) -> dict[str, str]:
+    """Model and UUID from /proc/driver/nvidia/gpus/*/information (driver without NVML bindings)."""
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return {"name": fields.get("Model", ""), "uuid": fields.get("GPU UUID", "")}
+
+
+def gpu_facts() -> list[dict[str, str]]:
+    """Names and UUIDs of every NVIDIA GPU, sorted by UUID: NVML, else the driver's /proc files."""
+    from bench.hardware.gpu import nvml
+
+    module, _ = nvml()
+    gpus = []
+    if module is not None:
+        try:
+            for i in range(module.nvmlDeviceGetCount()):
+                handle = module.nvmlDeviceGetHandleByIndex(i)
+                name, uuid = module.nvmlDeviceGetName(handle), module.nvmlDeviceGetUUID(handle)
+                gpus.append(
+                    {
+                        "name": name.decode() if isinstance(name, bytes) else name,
+                        "uuid": uuid.decode() if isinstance(uuid, bytes) else uuid,
+                    }
+                )
+        except Exception:
+            gpus = []
+    if not gpus and NVIDIA_PROC.is_dir():
+        for info in NVIDIA_PROC.glob("*/information"):
+            text = read_text(info)
+            if text:
+                gpus.append(parse_nvidia_proc_information(text))
+    return sorted(gpus, key=lambda g: g["uuid"])
+
+
+def identity_facts(
+    cpu_root: Path = SYS_CPU, proc_cpuinfo: Path = PROC_CPUINFO, meminfo: Path = Path("/proc/meminfo")
+) -> dict[str, Any]:
+    """The stable facts the fingerprint is made of."""
+    text = read_text(proc_cpuinfo)
+    first = (parse_proc_cpuinfo(text) or [{}])[0] if text else {}
+    model = (
+        first.get("model name") or "/".join(first.get(k, "") for k in ("CPU implementer", "CPU part"))
+        if first
+        else None
+    )
+    topo = (
+        parse_topology(cpu_root)
+        if cpu_root.exists()
+        else {"sockets": None, "physical_cores": None, "logical_cores": os.cpu_count()}
+    )
+    mem_text = read_text(meminfo)
+    mem = parse_meminfo_total(mem_text) if mem_text else None
+    return {
+        "cpu_model": model or platform.processor() or platform.machine(),
+        "arch": platform.machine(),
+        **topo,
+        "memory_gib": round(mem / 2**30) if mem else None,
+        "gpus": gpu_facts(),
+    }
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def this_machine() -> tuple[str, dict[str, Any]]:
+    """(machine_id, facts) of this machine, computed once per process."""
+    if "id" not in _CACHE:
+        facts = identity_facts()
+        _CACHE["facts"], _CACHE["id"] = facts, machine_id(platform.node(), facts)
+    return _CACHE["id"], _CACHE["facts"]

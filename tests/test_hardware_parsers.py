@@ -1,0 +1,248 @@
+"""Parsers of the hardware record on sample texts and small fake sysfs trees (no mocking)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.hardware import compare, cpu, identity, memory, readings, software, storage
+from bench.hardware.sources import parse_cpulist, parse_size
+
+DATA = Path(__file__).parent / "data" / "hardware"
+
+
+def text(name: str) -> str:
+    return (DATA / name).read_text()
+
+
+def write(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value + "\n")
+
+
+def fake_cpu_tree(root: Path, cores: int = 4, smt: int = 2, cpufreq: bool = True) -> Path:
+    """An AMD-like sysfs tree: SMT siblings share L1/L2 (512K per core), one 32 MiB L3 for all."""
+    n = cores * smt
+    write(root / "online", f"0-{n - 1}")
+    for c in range(n):
+        core = c % cores
+        siblings = ",".join(str(core + k * cores) for k in range(smt))
+        base = root / f"cpu{c}"
+        write(base / "topology" / "physical_package_id", "0")
+        write(base / "topology" / "core_id", str(core))
+        for i, (level, kind, size, shared) in enumerate(
+            [
+                (1, "Data", "32K", siblings),
+                (1, "Instruction", "32K", siblings),
+                (2, "Unified", "512K", siblings),
+                (3, "Unified", "32768K", f"0-{n - 1}"),
+            ]
+        ):
+            idx = base / "cache" / f"index{i}"
+            write(idx / "level", str(level))
+            write(idx / "type", kind)
+            write(idx / "size", size)
+            write(idx / "shared_cpu_list", shared)
+        if cpufreq:
+            write(base / "cpufreq" / "cpuinfo_max_freq", "3700000")
+            write(base / "cpufreq" / "base_frequency", "2400000")
+    return root
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("48K", 48 * 1024), ("32768K", 32 * 2**20), ("2048 kB", 2 * 2**20), ("32 GB", 32 * 2**30), ("16384 MB", 2**34)],
+)
+def test_parse_size(given: str, expected: int) -> None:
+    assert parse_size(given) == expected
+
+
+def test_parse_cpulist() -> None:
+    assert parse_cpulist("0-3,8,10-11\n") == [0, 1, 2, 3, 8, 10, 11]
+
+
+# --- CPU -----------------------------------------------------------------------------------------
+
+
+def test_caches_from_fake_sysfs_tree_count_instances_and_sharing(tmp_path: Path) -> None:
+    caches = {(c["level"], c["type"]): c for c in cpu.parse_caches(fake_cpu_tree(tmp_path))}
+    assert caches[(2, "Unified")] == {
+        "level": 2,
+        "type": "Unified",
+        "size_bytes": 512 * 1024,
+        "shared_by_cpus": 2,
+        "instances": 4,
+    }
+    assert caches[(3, "Unified")]["size_bytes"] == 32 * 2**20
+    assert caches[(3, "Unified")]["instances"] == 1
+    assert caches[(3, "Unified")]["shared_by_cpus"] == 8
+    assert cpu.last_level_cache_bytes({"caches": list(caches.values())}) == 32 * 2**20
+
+
+def test_topology_and_frequencies_from_fake_tree(tmp_path: Path) -> None:
+    root = fake_cpu_tree(tmp_path, cores=4, smt=2)
+    assert cpu.parse_topology(root) == {"sockets": 1, "physical_cores": 4, "logical_cores": 8}
+    assert cpu.parse_frequencies(root) == {"base_mhz": 2400.0, "max_mhz": 3700.0}
+
+
+def test_collect_cpu_on_fake_epyc(tmp_path: Path) -> None:
+    proc = tmp_path / "cpuinfo"
+    proc.write_text(text("proc_cpuinfo_epyc_zen4.txt"))
+    record = cpu.collect_cpu(None, cpu_root=fake_cpu_tree(tmp_path / "sys"), proc_cpuinfo=proc)
+    assert record["vendor"] == "AuthenticAMD"
+    assert record["model"] == "AMD EPYC 9654 96-Core Processor"
+    assert record["microarchitecture"] == "Zen 4"
+    assert {"avx2", "fma", "avx512f", "avx512_bf16"} <= set(record["isa"])
+    assert record["max_mhz"] == 3700.0
+    assert record["unavailable"] == {}
+
+
+def test_collect_cpu_without_cpufreq_says_why(tmp_path: Path) -> None:
+    proc = tmp_path / "cpuinfo"
+    proc.write_text(text("proc_cpuinfo_epyc_zen4.txt"))
+    record = cpu.collect_cpu(None, cpu_root=fake_cpu_tree(tmp_path / "sys", cpufreq=False), proc_cpuinfo=proc)
+    assert record["max_mhz"] is None
+    assert "cpufreq" in record["unavailable"]["max_mhz"]
+    assert record["reported_mhz"] == 1500.0  # rounded to 10 MHz
+
+
+def test_arm_cpuinfo_names_the_core_and_neon_sve() -> None:
+    blocks = cpu.parse_proc_cpuinfo(text("proc_cpuinfo_neoverse_v2.txt"))
+    assert len(blocks) == 2
+    isa = cpu.peak_features(set(blocks[0]["Features"].split()))
+    assert {"neon", "asimdhp", "bf16", "sve", "sve2"} <= set(isa)
+    assert cpu.microarchitecture("ARM", None, None, isa, (0x41, 0xD4F)) == "Neoverse-V2"
+
+
+def test_microarchitecture_trusts_flags_over_a_virtualised_model() -> None:
+    assert cpu.microarchitecture("GenuineIntel", 6, 143, ["amx_tile"]) == "Sapphire Rapids"
+    assert cpu.microarchitecture("GenuineIntel", 6, 167, ["avx512f"]) == "Rocket Lake"
+    assert cpu.microarchitecture("GenuineIntel", 6, 167, ["amx_tile"]).startswith("Sapphire Rapids or later")
+    assert cpu.amd_microarchitecture(0x17, 0x31) == "Zen 2"
+    assert cpu.amd_microarchitecture(0x19, 0x01) == "Zen 3"
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+
+def test_dmidecode_ddr5_server_two_sockets() -> None:
+    modules = memory.parse_dmidecode(text("dmidecode_ddr5_server.txt"))
+    assert len(modules) == 3  # the empty slot is skipped
+    assert modules[0] == {
+        "locator": "P1-DIMMA1",
+        "bank_locator": "P0_Node0_Channel0_Dimm0",
+        "size_bytes": 32 * 2**30,
+        "type": "DDR5",
+        "speed_mts": 4800,
+        "configured_speed_mts": 4400,
+        "data_width_bits": 64,
+    }
+    bus = memory.derive_bus(modules)
+    assert bus["channels"] == 3
+    assert bus["bus_width_bits"] == 192
+    assert bus["theoretical_gbps"] == pytest.approx(4400e6 * 192 / 8 / 1e9)  # 105.6 GB/s
+    assert bus["channels_basis"].startswith("channels named")
+
+
+def test_dmidecode_ddr4_two_modules_per_channel_share_the_channel() -> None:
+    modules = memory.parse_dmidecode(text("dmidecode_ddr4_desktop_2dpc.txt"))
+    assert [m["size_bytes"] for m in modules] == [16 * 2**30] * 4
+    assert {m["configured_speed_mts"] for m in modules} == {2400}  # old "Configured Clock Speed: 2400 MHz"
+    bus = memory.derive_bus(modules)
+    assert (bus["channels"], bus["bus_width_bits"]) == (2, 128)
+    assert bus["theoretical_gbps"] == pytest.approx(38.4)
+
+
+def test_dmidecode_vm_without_widths_records_reasons_not_guesses() -> None:
+    modules = memory.parse_dmidecode(text("dmidecode_qemu.txt"))
+    assert modules[0]["size_bytes"] == 24 * 2**30
+    assert modules[0]["data_width_bits"] is None
+    bus = memory.derive_bus(modules)
+    assert bus["bus_width_bits"] is None and bus["theoretical_gbps"] is None
+    assert "data width" in bus["unavailable"]["bus_width_bits"]
+    assert bus["channels_basis"].startswith("assumed")
+
+
+def test_udev_run_data_file() -> None:
+    modules = memory.parse_udev_dmi(text("udev_run_data_dmi_id.txt"))
+    assert [m["bank_locator"] for m in modules] == ["P0 CHANNEL A", "P0 CHANNEL B"]
+    assert modules[0]["type"] is None  # "<OUT OF SPEC>" (DDR5 on an older systemd) is not a type
+    bus = memory.derive_bus(modules)
+    assert (bus["channels"], bus["bus_width_bits"]) == (2, 128)
+    assert bus["theoretical_gbps"] == pytest.approx(96.0)
+
+
+def test_udevadm_export_lpddr_controllers_are_distinct_channels() -> None:
+    modules = memory.parse_udev_dmi(text("udevadm_info_export_laptop.txt"))
+    assert len(modules) == 4
+    assert [memory.channel_key(m) for m in modules] == [
+        "Controller0/A",
+        "Controller0/B",
+        "Controller1/A",
+        "Controller1/B",
+    ]
+    bus = memory.derive_bus(modules)
+    assert (bus["channels"], bus["bus_width_bits"]) == (4, 64)
+    assert bus["theoretical_gbps"] == pytest.approx(5200e6 * 64 / 8 / 1e9)
+
+
+def test_meminfo_total() -> None:
+    assert memory.parse_meminfo_total("MemTotal:       24684084 kB\nMemFree: 1 kB\n") == 24684084 * 1024
+
+
+# --- software, identity, readings, storage, comparison -------------------------------------------
+
+
+def test_torch_config_summary_keeps_libraries_and_build_keys() -> None:
+    summary = software.summarise_torch_config(text("torch_config_show_cu130.txt"))
+    assert summary["build"]["BLAS_INFO"] == "mkl"
+    assert summary["build"]["USE_MKLDNN"] == "ON"
+    assert summary["build"]["CUDA_VERSION"] == "13.0"
+    assert "CXX_FLAGS" not in summary["build"]
+    assert any("MKL-DNN" in lib for lib in summary["libraries"])
+
+
+def test_machine_id_is_readable_stable_and_changes_with_the_facts() -> None:
+    facts = {"cpu_model": "X", "logical_cores": 8, "gpus": []}
+    assert identity.machine_id("gpu-box.example.org", facts) == identity.machine_id("gpu-box.example.org", dict(facts))
+    assert identity.machine_id("gpu-box.example.org", facts).startswith("gpu-box-")
+    assert identity.machine_id("gpu-box", facts) != identity.machine_id("gpu-box", {**facts, "logical_cores": 16})
+    assert identity.safe_hostname("my host/1") == "my-host-1"
+
+
+def test_nvidia_proc_information() -> None:
+    assert identity.parse_nvidia_proc_information(text("nvidia_proc_information.txt")) == {
+        "name": "NVIDIA H100 80GB HBM3",
+        "uuid": "GPU-5b2c9f1e-7a3d-4c1b-9e8f-2d6a0b4c3e21",
+    }
+
+
+def test_clock_event_reasons_and_cpuinfo_mhz() -> None:
+    assert readings.decode_clock_events(0x1 | 0x4 | 0x40) == ["gpu_idle", "sw_power_cap", "hw_thermal_slowdown"]
+    assert readings.decode_clock_events(0x1000) == ["0x1000"]
+    assert readings.parse_cpuinfo_mhz("cpu MHz\t\t: 2599.998\nx: 1\ncpu MHz\t: 3000.5\n") == [2599.998, 3000.5]
+
+
+def test_storage_default_detection() -> None:
+    assert not storage.storage_was_given("file://./.benchmarks", ["bench", "--benchmark-autosave"])
+    assert storage.storage_was_given("file://./.benchmarks", ["--benchmark-storage=file://./.benchmarks"])
+    assert storage.storage_was_given("/shared/runs", [])
+    assert storage.per_machine_storage("vm-1234abcd") == "file://./.benchmarks/vm-1234abcd"
+
+
+def test_comparison_ignores_bandwidth_and_current_clocks() -> None:
+    base = {
+        "cpu": {"brand_raw": "X", "hz_actual": [1, 0]},
+        "harness": {"cpu": {"max_mhz": 3700}, "bandwidth": {"cpu": {"copy_gbps": 10.0}}, "collection_s": 0.4},
+    }
+    other = {
+        "cpu": {"brand_raw": "X", "hz_actual": [2, 0]},
+        "harness": {"cpu": {"max_mhz": 3700}, "bandwidth": {"cpu": {"copy_gbps": 12.5}}, "collection_s": 0.5},
+    }
+    assert compare.differences(base, other) == []
+    other["harness"]["cpu"]["max_mhz"] = 3500
+    assert compare.differences(base, other) == ["harness.cpu.max_mhz: 3500 -> 3700"]

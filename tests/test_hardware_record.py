@@ -1,0 +1,105 @@
+"""The real record on this machine: collected for real, not mocked (CPU-only hosts included)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from bench import hardware
+from bench.hardware import memory, record
+from bench.hardware.__main__ import main
+from contract.schema import CPU_FIELDS, GPU_FIELDS, MACHINE_FIELDS, MEMORY_FIELDS, PRECISIONS, SOFTWARE_FIELDS
+
+
+@pytest.fixture(scope="module")
+def machine() -> dict:
+    return record.collect(measure_bandwidth=True)
+
+
+def test_record_has_every_contract_field(machine: dict) -> None:
+    assert set(MACHINE_FIELDS) <= set(machine)
+    assert set(CPU_FIELDS) <= set(machine["cpu"])
+    assert set(MEMORY_FIELDS) <= set(machine["memory"])
+    assert set(SOFTWARE_FIELDS) <= set(machine["software"])
+    for entry in machine["gpus"]:
+        assert set(GPU_FIELDS) <= set(entry)
+    json.dumps(machine)  # must be storable as is
+
+
+def test_cpu_section_is_real(machine: dict) -> None:
+    c = machine["cpu"]
+    assert c["logical_cores"] >= 1 and c["model"]
+    if Path("/sys/devices/system/cpu/cpu0/cache").exists():
+        levels = {cache["level"] for cache in c["caches"]}
+        assert 1 in levels and all(cache["size_bytes"] > 0 for cache in c["caches"])
+    assert machine["peaks"]["cpu"]["float32"] > 0
+    assert set(machine["peak_formulas"]["cpu"]) == set(PRECISIONS)
+
+
+def test_memory_total_and_firmware_fields_or_reasons(machine: dict) -> None:
+    m = machine["memory"]
+    assert m["total_bytes"] > 2**28
+    for field in ("bus_width_bits", "theoretical_gbps"):
+        assert m[field] is not None or m["unavailable"].get(field), field
+    if not memory.DMI_TABLES.exists() and not memory.UDEV_DMI_DATA.exists():  # this VM
+        assert m["source"] is None and m["modules"] is None
+        assert "SMBIOS" in m["unavailable"]["bus_width_bits"]
+
+
+def test_gpus_or_reason(machine: dict) -> None:
+    if torch.cuda.is_available():
+        assert len(machine["gpus"]) == torch.cuda.device_count()
+    else:
+        assert machine["gpus"] == [] and machine["unavailable"]["gpus"]
+
+
+def test_bandwidth_measured_and_collection_is_fast(machine: dict) -> None:
+    assert machine["bandwidth"]["cpu"]["copy_gbps"] > 0
+    assert machine["bandwidth"]["cpu"]["triad_gbps"] > 0
+    assert machine["collection_s"] < 3.0  # the issue's budget, bandwidth probes included
+
+
+def test_sample_readings_is_fast_and_never_raises() -> None:
+    hardware.sample_readings("cpu")
+    start = time.perf_counter()
+    for device in ("cpu", "cuda:0", "cuda:99", "bogus"):
+        reading = hardware.sample_readings(device)
+        assert "time" in reading
+    assert (time.perf_counter() - start) / 4 < 0.005
+    assert "loadavg_1m" in hardware.sample_readings("cpu")
+
+
+def test_update_machine_info_drops_current_clock_and_caches(machine: dict) -> None:
+    class Config:
+        _bench_hardware_record = machine
+
+    info = {"cpu": {"brand_raw": "x", "hz_actual": [1, 0], "hz_actual_friendly": "1 Hz"}}
+    hardware.update_machine_info(Config(), info)
+    assert info["harness"]["machine_id"] == machine["machine_id"]
+    assert "hz_actual" not in info["cpu"] and info["cpu"]["brand_raw"] == "x"
+
+
+def test_cli_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--no-bandwidth"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("machine ") and "Nominal peaks" in out
+    assert main(["--json", "--no-bandwidth"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["bandwidth"] is None and "bandwidth" in data["unavailable"]
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU and NVML")
+def test_real_gpu_record_through_nvml(machine: dict) -> None:
+    first = machine["gpus"][0]
+    assert first["device"] == "cuda:0" and first["uuid"]
+    assert first["source"] == "nvml", first["unavailable"]
+    assert first["memory_bus_width_bits"] and first["theoretical_gbps"] > 0
+    assert machine["peaks"]["cuda:0"]["float32"] > 0
+    assert machine["bandwidth"]["cuda:0"]["copy_gbps"] > 0
+    reading = hardware.sample_readings("cuda:0")["gpu"]
+    assert "error" not in reading and reading["sm_clock_mhz"] is not None
