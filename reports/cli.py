@@ -1,0 +1,103 @@
+"""Command line: ``python -m reports build [PATHS...] [--output F] [--format html|md|csv] [--baseline F]``.
+
+Exit codes: 0 report written, 2 usage error or no usable input (nothing to report), 1 bad baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from reports import render
+from reports.changes import THRESHOLD
+from reports.load import DEFAULT_PATHS, load_runs
+from reports.report import build_report, select_baseline, summary_line
+
+DEFAULT_OUTPUT = {"html": "report.html", "md": "report.md", "csv": "report-csv"}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build one report from saved runs of any number of machines")
+    b.add_argument(
+        "paths",
+        nargs="*",
+        default=list(DEFAULT_PATHS),
+        help="storage folders (searched recursively for *.json), files or globs (default: .benchmarks)",
+    )
+    b.add_argument(
+        "--output", "-o", help="output file (html, md) or folder (csv); default report.html / report.md / report-csv"
+    )
+    b.add_argument("--format", choices=("html", "md", "csv"), default="html")
+    b.add_argument(
+        "--baseline",
+        help="saved run every machine's newest run is compared with (default: each machine's previous run)",
+    )
+    b.add_argument(
+        "--threshold",
+        type=float,
+        default=THRESHOLD,
+        help=f"smallest relative change reported as faster/slower (default {THRESHOLD})",
+    )
+    b.add_argument("--title", default="Benchmark report")
+    b.add_argument("--no-plots", action="store_true", help="tables only (faster)")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no warnings, only errors")
+    return p  # fmt: skip
+
+
+def build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    paths = list(args.paths)
+    if args.baseline and args.baseline not in paths:
+        paths.append(args.baseline)
+    loaded = load_runs(paths, progress=not args.quiet)
+    if not args.quiet:
+        for path, reason in loaded.skipped:
+            print(f"warning: skipped {path}: {reason}", file=sys.stderr)
+    if not loaded.runs:
+        print(
+            f"error: no saved benchmark runs found in {', '.join(map(str, args.paths))} "
+            "(run `pytest bench --benchmark-autosave` first, or pass the folders that hold the .json files)",
+            file=sys.stderr,
+        )
+        return 2
+    baseline = None
+    if args.baseline:
+        baseline = select_baseline(loaded.runs, args.baseline)
+        if baseline is None:
+            print(f"error: --baseline {args.baseline} is not a readable saved run", file=sys.stderr)
+            return 1
+    report = build_report(
+        loaded, baseline=baseline, threshold=args.threshold, title=args.title, figures=not args.no_plots
+    )
+    if not args.quiet:
+        for warning in report.warnings[:20]:
+            print(f"warning: {warning}", file=sys.stderr)
+        if len(report.warnings) > 20:
+            print(f"warning: ... and {len(report.warnings) - 20} more (listed in the report)", file=sys.stderr)
+    output = Path(args.output or DEFAULT_OUTPUT[args.format])
+    if args.format == "csv":
+        written = render.write_csv(report, output)
+        target = f"{output}/ ({len(written)} tables)"
+    else:
+        text = render.html(report) if args.format == "html" else render.markdown(report)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        target = str(output)
+    print(f"{summary_line(report, target)} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "build":
+        return build(args)
+    return 2  # pragma: no cover - argparse rejects other commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""Runs -> one tidy DataFrame: a row per result (an alignment benchmark gives a row per size).
+
+Every later step (tables, changes, plots) filters this frame instead of walking JSON again,
+so the defensive reading of ``extra_info`` happens once, here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from contract.schema import (
+    KIND_ALIGNMENT,
+    KIND_MATMUL,
+    KIND_STUDY,
+    KIND_TRAINING,
+    is_harness_benchmark,
+    upgrade_extra_info,
+)
+from reports.load import UNKNOWN, Run
+
+KIND_OTHER = "other"  # a benchmark of another suite (or of an unreadable schema)
+
+COLUMNS = (
+    "run", "path", "machine_id", "datetime", "key", "name", "fullname", "group", "params", "kind",
+    "op", "device", "device_name", "precision", "dtype", "n", "impl", "depth",
+    "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps",
+    "penalty", "penalty_lo", "penalty_hi", "step_s", "epoch_s", "val_accuracy", "data", "extra",
+)  # fmt: skip
+
+
+def num(value: Any) -> float:
+    """A finite float, or NaN for anything else (None, strings, bools, inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    value = float(value)
+    return value if math.isfinite(value) else math.nan
+
+
+def text(value: Any, default: str = UNKNOWN) -> str:
+    """A display string for a value read from a file ("unknown" when absent)."""
+    if value is None or value == "":
+        return default
+    return str(value)
+
+
+def raw_data(value: Any) -> list[float] | None:
+    """Per-round seconds when saved (``--benchmark-save-data``) and usable, else None."""
+    if not isinstance(value, list) or len(value) < 2:
+        return None
+    values = [num(v) for v in value]
+    if any(math.isnan(v) or v <= 0 for v in values):
+        return None
+    return values
+
+
+def params_text(bench: dict[str, Any]) -> str:
+    """``params`` as "k=v, ..." (older files have none, or only ``param``)."""
+    params = bench.get("params")
+    if isinstance(params, dict) and params:
+        return ", ".join(f"{k}={v}" for k, v in params.items())
+    param = bench.get("param")
+    return "" if param in (None, "") else str(param)
+
+
+def _rate(amount: float, seconds: float) -> float:
+    return amount / seconds / 1e9 if amount > 0 and seconds > 0 else math.nan
+
+
+def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The rows of one benchmark, and a warning ("" when none)."""
+    stats = bench.get("stats") or {}
+    fullname = text(bench.get("fullname") or bench.get("name"))
+    base: dict[str, Any] = {
+        "run": run_index,
+        "path": run.path,
+        "machine_id": run.machine_id,
+        "datetime": run.datetime,
+        "key": fullname,
+        "name": text(bench.get("name")),
+        "fullname": fullname,
+        "group": text(bench.get("group"), ""),
+        "params": params_text(bench),
+        "kind": KIND_OTHER,
+        "median_s": num(stats.get("median")),
+        "iqr_s": num(stats.get("iqr")),
+        "rounds": num(stats.get("rounds")),
+        "data": raw_data(stats.get("data")),
+    }
+    if not is_harness_benchmark(bench):
+        return [base], ""
+    try:
+        info = upgrade_extra_info(bench["extra_info"])
+    except ValueError as exc:
+        return [base], f"{run.path}: {fullname}: {exc}; shown in the generic table"
+    kind = info.get("kind")
+    base |= {
+        "kind": kind,
+        "device": text(info.get("device")),
+        "device_name": text(info.get("device_name")),
+        "dtype": text(info.get("dtype")),
+        "precision": text(info.get("precision") or info.get("dtype")),
+        "extra": info,
+    }
+    if kind == KIND_MATMUL:
+        flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
+        gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
+        base |= {
+            "op": text(info.get("op")),
+            "n": num(info.get("n")),
+            "flops": flops,
+            "bytes": nbytes,
+            "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
+            "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+        }
+        return [base], ""
+    if kind == KIND_ALIGNMENT:
+        return alignment_rows(base, info)
+    if kind == KIND_TRAINING:
+        step = num(info.get("step_s"))
+        step = step if not math.isnan(step) else base["median_s"]
+        flops = num(info.get("flops_per_step"))
+        base |= {
+            "impl": text(info.get("impl")),
+            "depth": num(info.get("depth")),
+            "step_s": step,
+            "epoch_s": num(info.get("epoch_s")),
+            "val_accuracy": num(info.get("val_accuracy")),
+            "flops": flops,
+            "gflops": _rate(flops, step),
+        }
+        return [base], ""
+    if kind == KIND_STUDY:
+        base |= {"val_accuracy": num(info.get("val_accuracy"))}
+    return [base], ""
+
+
+def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """One row per size of an alignment benchmark (its own ``stats`` summarise all sizes)."""
+    per_size = info.get("per_size")
+    if not isinstance(per_size, dict) or not per_size:
+        return [], f"{base['path']}: {base['fullname']}: alignment benchmark without per_size; skipped"
+    rows = []
+    for size, entry in per_size.items():
+        entry = entry if isinstance(entry, dict) else {}
+        ci = entry.get("penalty_ci")
+        low, high = (num(ci[0]), num(ci[1])) if isinstance(ci, list | tuple) and len(ci) == 2 else (math.nan,) * 2
+        median = num(entry.get("median_s"))
+        flops, nbytes = num(entry.get("flops")), num(entry.get("bytes"))
+        gflops, gbps = num(entry.get("gflops")), num(entry.get("gbps"))
+        data = raw_data(entry.get("data"))
+        rows.append(
+            base
+            | {
+                "key": f"{base['fullname']} n={size}",
+                "op": text(info.get("op")),
+                "n": num(int(size)) if str(size).isdigit() else math.nan,
+                "median_s": median,
+                "iqr_s": math.nan,
+                "rounds": float(len(data)) if data else math.nan,
+                "flops": flops,
+                "bytes": nbytes,
+                "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
+                "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+                "penalty": num(entry.get("penalty")),
+                "penalty_lo": low,
+                "penalty_hi": high,
+                "data": data,
+            }
+        )
+    return rows, ""
+
+
+def results_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
+    """All results of all runs as one DataFrame (columns: COLUMNS), and reading warnings."""
+    rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for index, run in enumerate(runs):
+        for bench in run.benchmarks:
+            bench_rows, warning = benchmark_rows(index, run, bench)
+            rows.extend(bench_rows)
+            if warning:
+                warnings.append(warning)
+    frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    for column in ("n", "depth", "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps", "penalty",
+                   "penalty_lo", "penalty_hi", "step_s", "epoch_s", "val_accuracy"):  # fmt: skip
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    frame["datetime"] = pd.to_datetime(frame["datetime"])
+    return frame, warnings
+
+
+def latest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The newest result of each benchmark on each machine: what "this machine now" means.
+
+    Runs that measured only part of the suite still contribute the parts they measured.
+    """
+    if frame.empty:
+        return frame
+    ordered = frame.sort_values(["datetime", "run"], na_position="first", kind="stable")
+    return ordered.drop_duplicates(["machine_id", "key"], keep="last")

@@ -1,0 +1,213 @@
+"""Saved runs on disk -> ``Run`` objects, plus a warning for every file that could not be used.
+
+I/O lives here and nowhere else in the report: later steps take plain data. Files are only
+read, never written. Anything odd (truncated JSON, an older pytest-benchmark layout, missing
+keys) degrades to a warning or an "unknown" value instead of stopping the report.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from contract.schema import MACHINE_KEY
+
+UNKNOWN = "unknown"
+DEFAULT_PATHS = (".benchmarks",)
+
+
+@dataclass
+class Run:
+    """One saved pytest-benchmark file, reduced to what the report reads."""
+
+    path: str
+    machine_id: str
+    datetime: datetime | None
+    version: str
+    machine_info: dict[str, Any]
+    commit_info: dict[str, Any]
+    benchmarks: list[dict[str, Any]]
+
+    @property
+    def harness(self) -> dict[str, Any]:
+        """The harness's hardware record, or {} for runs of other suites."""
+        record = self.machine_info.get(MACHINE_KEY)
+        return record if isinstance(record, dict) else {}
+
+    @property
+    def label(self) -> str:
+        when = self.datetime.strftime("%Y-%m-%d %H:%M") if self.datetime else "undated"
+        return f"{self.machine_id} @ {when}"
+
+
+@dataclass
+class Loaded:
+    """Everything the loader found: the usable runs and one message per skipped file."""
+
+    runs: list[Run] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[str] = field(default_factory=list)  # usable files with something odd inside
+
+
+def find_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand folders (recursively, *.json), globs and files; report paths that match nothing."""
+    found: dict[Path, None] = {}
+    missing: list[tuple[str, str]] = []
+    for raw in paths:
+        text = os.fspath(raw)
+        candidates = (
+            [Path(p) for p in sorted(glob.glob(text, recursive=True))] if glob.has_magic(text) else [Path(text)]
+        )
+        if not candidates:
+            missing.append((text, "no file matches this pattern"))
+        for path in candidates:
+            if path.is_dir():
+                for child in sorted(path.rglob("*.json")):
+                    if child.is_file():
+                        found[child] = None
+            elif path.is_file():
+                found[path] = None
+            else:
+                missing.append((text, "no such file or folder"))
+    return list(found), missing
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """ISO datetime from a file, as naive UTC so runs of different writers sort together."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def machine_of(machine_info: dict[str, Any]) -> str:
+    """The harness's machine_id, else pytest-benchmark's ``node`` (hostname), else "unknown"."""
+    record = machine_info.get(MACHINE_KEY)
+    if isinstance(record, dict) and record.get("machine_id"):
+        return str(record["machine_id"])
+    node = machine_info.get("node")
+    return str(node) if node else UNKNOWN
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
+    """A decoded JSON document -> Run, or (None, reason) when it is not a saved benchmark run.
+
+    Accepts pytest-benchmark 2.5 .. 5.x layouts: ``version``, ``params``, ``extra_info``,
+    ``stats.data`` and ``datetime`` are all optional; each benchmark needs a ``stats`` dict with
+    a numeric median, others are dropped (the reason is returned for a warning).
+    """
+    if not isinstance(doc, dict):
+        return None, f"top level is {type(doc).__name__}, not an object"
+    benchmarks = doc.get("benchmarks")
+    if not isinstance(benchmarks, list):
+        return None, "no 'benchmarks' list: not a pytest-benchmark file"
+    kept, dropped = [], 0
+    for bench in benchmarks:
+        stats = bench.get("stats") if isinstance(bench, dict) else None
+        if isinstance(stats, dict) and isinstance(stats.get("median"), int | float):
+            kept.append(bench)
+        else:
+            dropped += 1
+    if benchmarks and not kept:
+        return None, "no benchmark has stats with a median"
+    machine_info = _as_dict(doc.get("machine_info"))
+    run = Run(
+        path=path,
+        machine_id=machine_of(machine_info),
+        datetime=parse_datetime(doc.get("datetime")),
+        version=str(doc.get("version") or UNKNOWN),
+        machine_info=machine_info,
+        commit_info=_as_dict(doc.get("commit_info")),
+        benchmarks=kept,
+    )
+    return run, f"{dropped} benchmark(s) without stats were dropped" if dropped else ""
+
+
+class Progress:
+    """A one-line progress bar on stderr: only on a terminal, never with --quiet."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self.stream = stream or sys.stderr
+        self.total = total
+        self.enabled = enabled and total > 1 and self.stream.isatty()
+        self._last = -1
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // self.total
+        if filled == self._last and done != self.total:
+            return
+        self._last = filled
+        self.stream.write(f"\rloading runs [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}")
+        if done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def load_runs(
+    paths: Sequence[str | os.PathLike[str]] = DEFAULT_PATHS,
+    *,
+    progress: bool = True,
+    stream: TextIO | None = None,
+) -> Loaded:
+    """Read every saved run under ``paths``; bad files become ``skipped`` entries, not errors."""
+    files, missing = find_files(paths)
+    loaded = Loaded(skipped=list(missing))
+    bar = Progress(len(files), stream, progress)
+    for i, path in enumerate(files, 1):
+        run, reason = load_file(path)
+        if run is None:
+            loaded.skipped.append((str(path), reason))
+        else:
+            loaded.runs.append(run)
+            if reason:
+                loaded.warnings.append(f"{path}: {reason}")
+        bar.update(i)
+    loaded.runs.sort(key=sort_key)
+    return loaded
+
+
+def load_file(path: Path) -> tuple[Run | None, str]:
+    """One file -> Run, or (None, reason)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    if not raw.strip():
+        return None, "empty file"
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, f"not valid JSON (truncated or not a saved run): {exc}"
+    return parse_run(str(path), doc)
+
+
+def sort_key(run: Run) -> tuple[str, datetime, str]:
+    """Machine, then time (undated runs first), then path: the order "previous run" relies on."""
+    return run.machine_id, run.datetime or datetime.min, run.path
+
+
+def by_machine(runs: Iterable[Run]) -> dict[str, list[Run]]:
+    """Runs grouped per machine, oldest first."""
+    out: dict[str, list[Run]] = {}
+    for run in sorted(runs, key=sort_key):
+        out.setdefault(run.machine_id, []).append(run)
+    return out

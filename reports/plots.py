@@ -1,0 +1,131 @@
+"""Figures as inline SVG strings (Agg backend, no files, no fonts to embed).
+
+The number of figures is fixed by the report's shape (one per matrix op, one for training),
+never by the number of files, so a folder of 1,000 runs renders as fast as one of ten.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from itertools import cycle
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from reports.tables import throughput_unit
+
+STYLE = {
+    "svg.fonttype": "none",  # text stays text: small files, selectable, escaped by matplotlib
+    "text.parse_math": False,  # a "$" in a machine name must not be read as TeX
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
+MAX_LINES = 24  # beyond this a legend stops being readable; extra series are dropped with a note
+
+
+def to_svg(fig: plt.Figure, salt: str) -> str:
+    """Figure -> an <svg> element ready to inline (no XML prolog, scales with the page)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt}):  # unique ids when several SVGs share a page
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)  # RDF boilerplate
+    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="plot"', svg, count=1)
+
+
+def plain_log(ax: plt.Axes) -> None:
+    """Log y-axis with plain tick labels (the default ones are TeX, which svg text cannot show)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    low, high = ax.get_ylim()
+    few_decades = low > 0 and high / low < 30  # label minor ticks too, or the axis shows a single number
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}") if few_decades else NullFormatter())
+
+
+def alignment_svgs(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """(title, svg) per matrix op: throughput against n, a panel per precision, a line per machine+device."""
+    out = []
+    if rows.empty:
+        return out
+    with plt.rc_context(STYLE):
+        for op, group in rows.groupby("op", sort=True):
+            rate, unit = throughput_unit(str(op))
+            precisions = sorted(group["precision"].unique())
+            fig, axes = plt.subplots(1, len(precisions), figsize=(3.4 * len(precisions) + 1, 3.2), squeeze=False)
+            handles = {}
+            series = list(group.groupby(["machine_id", "device"], sort=True))
+            colors = dict(zip([k for k, _ in series], cycle(COLORS)))
+            for ax, precision in zip(axes[0], precisions, strict=False):
+                sub = group[group["precision"] == precision]
+                for i, ((machine, device), line) in enumerate(sub.groupby(["machine_id", "device"], sort=True)):
+                    if i >= MAX_LINES:
+                        break
+                    line = line.sort_values("n")
+                    label = f"{machine} {device}"
+                    (h,) = ax.plot(line["n"], line[rate], marker="o", ms=3, lw=1.2, color=colors[(machine, device)])
+                    handles[label] = h
+                values = sub[rate].dropna()
+                ax.set_ylim(auto=True)
+                if not values.empty and values.max() > 20 * values.min() > 0:
+                    plain_log(ax)
+                else:
+                    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+                ax.set_title(str(precision))
+                ax.set_xlabel("n")
+                ax.set_xticks(sorted(sub["n"].dropna().unique().astype(int))[::2] or [1024])
+            axes[0][0].set_ylabel(unit)
+            fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(4, len(handles)) or 1,
+                       frameon=False, bbox_to_anchor=(0.5, -0.02 - 0.06 * ((len(handles) - 1) // 4)))  # fmt: skip
+            fig.tight_layout(rect=(0, 0.12 + 0.06 * ((len(handles) - 1) // 4), 1, 1))
+            label = "matrix-vector, memory-bound" if op == "mv" else "matrix-matrix, compute-bound"
+            out.append((f"{op} ({label}): {unit} against n", to_svg(fig, f"align-{op}")))
+    return out
+
+
+def training_svg(rows: pd.DataFrame) -> str | None:
+    """Step time against depth (framework solid, scratch dashed) and the scratch/framework ratio."""
+    train = rows[(rows["kind"] == "training") & rows["depth"].notna()]
+    if train.empty:
+        return None
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+        series = list(train.groupby(["machine_id", "device"], sort=True))[:MAX_LINES]
+        styles = {"framework": "-", "scratch": "--"}
+        for (machine, device), g in series:
+            color = COLORS[len(left.lines) // 2 % len(COLORS)]
+            per_impl = {}
+            for impl, line in g.groupby("impl", sort=True):
+                line = line.sort_values("depth")
+                per_impl[impl] = line.set_index("depth")["step_s"]
+                left.plot(line["depth"], line["step_s"] * 1e3, styles.get(str(impl), ":"), marker="o", ms=3,
+                          color=color, label=f"{machine} {device} {impl}")  # fmt: skip
+            if "framework" in per_impl and "scratch" in per_impl:
+                ratio = (per_impl["scratch"] / per_impl["framework"]).dropna()
+                right.plot(ratio.index, ratio.values, marker="o", ms=3, color=color, label=f"{machine} {device}")
+        steps = train["step_s"].dropna()
+        if not steps.empty and steps.max() > 30 * steps.min() > 0:
+            plain_log(left)
+        left.set_xlabel("depth (hidden layers)")
+        left.set_ylabel("ms per step")
+        left.set_title("time per training step")
+        right.axhline(1.0, color="black", lw=0.8)
+        right.set_xlabel("depth (hidden layers)")
+        right.set_ylabel("scratch / framework")
+        right.set_title("scratch / framework (above 1: scratch slower)")
+        for ax in (left, right):
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+        fig.tight_layout()
+        return to_svg(fig, "training")

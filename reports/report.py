@@ -1,0 +1,178 @@
+"""Loaded runs -> the report's sections (tables, figures, captions): pure, no I/O.
+
+The section list is fixed, so every report has the same shape: an empty section says why
+it is empty instead of disappearing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from reports import changes, plots, tables
+from reports.frame import latest, results_frame
+from reports.load import Loaded, Run
+from reports.tables import Table
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    caption: str
+    tables: list[Table] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (title, inline svg)
+    empty: str = ""  # shown when there are no tables and no figures
+
+
+@dataclass
+class Report:
+    title: str
+    generated: str
+    summary: dict[str, int]
+    sections: list[Section]
+    skipped: list[tuple[str, str]]
+    warnings: list[str]
+
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+
+def _table(slug: str, title: str, caption: str, frame: pd.DataFrame) -> list[Table]:
+    return [Table(slug, title, caption, frame)] if not frame.empty else []
+
+
+def build_report(
+    loaded: Loaded,
+    *,
+    baseline: Run | None = None,
+    threshold: float = changes.THRESHOLD,
+    title: str = "Benchmark report",
+    figures: bool = True,
+) -> Report:
+    """Every section of the report from the loaded runs."""
+    runs = loaded.runs
+    results, warnings = results_frame(runs)
+    now = latest(results)
+    harness_now = now[now["kind"] != "other"]
+
+    overview = Section(
+        "runs",
+        "Runs loaded",
+        "What went into this report: saved runs per machine and their time span. Sections 2-4 use each "
+        "machine's newest result of every benchmark; section 5 compares runs.",
+        _table("runs", "Runs per machine", "", tables.runs_table(runs)),
+    )
+
+    machines = Section(
+        "machines",
+        "1. Machines side by side",
+        "One column per machine (its newest hardware record). Read the memory bus width and bandwidth rows "
+        "first: memory-bound results (matrix-vector, small training steps) scale with them, compute-bound "
+        "ones with cores, clocks and the GPU. 'unknown (reason)' means the harness could not read that value.",
+        _table("machines", "Hardware and software", "", tables.machines_table([r for r in runs if r.harness])),
+        empty="No run has a hardware record (machine_info.harness): these files come from another suite.",
+    )
+
+    align_rows = tables.alignment_rows(results)
+    alignment = Section(
+        "alignment",
+        "2. Matmul alignment (n = 1024..1032)",
+        "Does a size that is not a multiple of 8/16/32 cost time? Each table is one op, device and precision; "
+        "columns per machine: median time per call, throughput, and the penalty t(n)/t(1024) with its 95 % interval; "
+        "an interval above 1 is a real cost. Matrix-vector "
+        "products are memory-bound, so they are shown in GB/s; matrix-matrix products in GFLOP/s.",
+        tables.alignment_tables(align_rows),
+        plots.alignment_svgs(align_rows) if figures else [],
+        empty="No matmul or alignment benchmarks found.",
+    )
+
+    training = Section(
+        "training",
+        "3. Framework vs scratch (MLP training by depth)",
+        "Time per step and per epoch of the framework and from-scratch implementations, and their ratio with "
+        "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
+        "a ratio that grows with depth means per-layer overhead dominates.",
+        _table("training", "Training by depth", "", tables.training_table(results)),
+        [("Step time and scratch/framework ratio against depth", svg)]
+        if figures and (svg := plots.training_svg(harness_now)) is not None
+        else [],
+        empty="No training benchmarks found.",
+    )
+
+    efficiency = Section(
+        "efficiency",
+        "4. Efficiency against the hardware's limits",
+        "How close each workload gets to the machine: compute-bound matrix products should approach the "
+        "nominal peak FLOP/s, memory-bound ones (mv) the measured copy bandwidth. Peaks are nominal "
+        "(cores x clock x FMA width, or the GPU's datasheet rate); matmuls show their best n.",
+        _table("efficiency", "Fraction of peak and of bandwidth", "", tables.efficiency_table(results, runs)),
+        empty="No harness results with a hardware record found.",
+    )
+
+    pairs = changes.baseline_pairs(runs, baseline)
+    change_table = changes.changes_table(results, runs, pairs, threshold=threshold)
+    change_section = Section(
+        "changes",
+        "5. Changes between runs",
+        ("Each machine's newest run against "
+         + (f"the chosen baseline {baseline.label}" if baseline else "its previous run (by datetime)")
+         + ". " + changes.test_description(threshold)
+         + " 'no raw data' means a run was saved without --benchmark-save-data, so no verdict is possible."),
+        _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))
+        + _table("changes", "Every benchmark", "", change_table),
+        empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
+    )  # fmt: skip
+
+    other = Section(
+        "other",
+        "6. Other benchmarks",
+        "Benchmarks without the harness's extra_info (other pytest-benchmark suites, older files): the newest "
+        "result per machine and name, as pytest-benchmark measured it.",
+        _table("other", "Other benchmarks", "", tables.generic_table(results)),
+        empty="None: every benchmark came from this harness.",
+    )
+
+    study = Section(
+        "study",
+        "7. Hyperparameter study",
+        "Study points (extra_info kind 'study'): one row per parameter value and seed, with the validation "
+        "accuracy and training time. A placeholder for a richer study section.",
+        _table("study", "Study records", "", tables.study_table(results)),
+        empty="No study records (run `pytest bench -m study` to make some).",
+    )
+
+    machine_count = len({r.machine_id for r in runs})
+    summary = {
+        "runs": len(runs),
+        "machines": machine_count,
+        "benchmarks": sum(len(r.benchmarks) for r in runs),
+        "skipped files": len(loaded.skipped),
+    }
+    return Report(
+        title=title,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        summary=summary,
+        sections=[overview, machines, alignment, training, efficiency, change_section, other, study],
+        skipped=list(loaded.skipped),
+        warnings=list(loaded.warnings) + warnings,
+    )
+
+
+def summary_line(report: Report, output: str) -> str:
+    s = report.summary
+    return (
+        f"{output}: {s['runs']} runs, {s['machines']} machines, {s['benchmarks']} benchmarks, "
+        f"{s['skipped files']} skipped files"
+    )
+
+
+def select_baseline(runs: Sequence[Run], path: str) -> Run | None:
+    """The loaded run whose file is ``path`` (compared by resolved path)."""
+    from pathlib import Path
+
+    target = Path(path).resolve()
+    return next((r for r in runs if Path(r.path).resolve() == target), None)

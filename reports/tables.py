@@ -1,0 +1,411 @@
+"""Pure functions: tidy results (and machine records) -> the report's tables as DataFrames.
+
+Tables keep numbers numeric (seconds, GFLOP/s, ratios) so CSV output stays usable in a
+spreadsheet; ``reports.format`` turns them into display strings for HTML and Markdown.
+Column conventions that formatting relies on: ``*_s`` are seconds, ``X low`` / ``X high``
+are the interval of column ``X``, ``% ...`` are fractions shown as percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from contract.stats import ratio_of_medians
+from reports.frame import KIND_OTHER, latest
+from reports.load import UNKNOWN, Run, by_machine
+
+ALIGNMENT_KINDS = ("alignment", "matmul")
+
+
+@dataclass
+class Table:
+    """A titled DataFrame with the caption that says what to read from it."""
+
+    slug: str  # file name for CSV output, anchor in HTML
+    title: str
+    caption: str
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+# --- machines ------------------------------------------------------------------------------
+
+
+def machine_records(runs: Sequence[Run]) -> dict[str, dict[str, Any]]:
+    """Each machine's hardware record from its newest run that has one ({} for other suites)."""
+    records: dict[str, dict[str, Any]] = {}
+    for machine, machine_runs in by_machine(runs).items():
+        with_record = [r for r in machine_runs if r.harness]
+        chosen = with_record[-1] if with_record else machine_runs[-1]
+        records[machine] = {"harness": chosen.harness, "machine_info": chosen.machine_info}
+    return records
+
+
+def _get(obj: Any, *keys: Any) -> Any:
+    for key in keys:
+        if isinstance(obj, dict):
+            obj = obj.get(key)
+        elif isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj):
+            obj = obj[key]
+        else:
+            return None
+    return obj
+
+
+def _show(section: Any, key: str, fmt: Any = str) -> str:
+    """A record's field for display: the value, or "unknown (reason)" from ``unavailable``."""
+    value = _get(section, key)
+    if value is None or value == "" or value == []:
+        reason = _get(section, "unavailable", key)
+        return f"{UNKNOWN} ({reason})" if reason else UNKNOWN
+    try:
+        return fmt(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_bytes(value: Any) -> str:
+    value = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" or value == int(value) else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(value)  # pragma: no cover
+
+
+def fmt_caches(caches: Any) -> str:
+    if not isinstance(caches, list):
+        return str(caches)
+    parts = []
+    for c in caches:
+        if not isinstance(c, dict):
+            continue
+        kind = {"Data": "d", "Instruction": "i"}.get(str(c.get("type")), "")
+        size = fmt_bytes(c["size_bytes"]) if isinstance(c.get("size_bytes"), int | float) else UNKNOWN
+        count = f" x{c['instances']}" if isinstance(c.get("instances"), int) and c["instances"] > 1 else ""
+        parts.append(f"L{c.get('level', '?')}{kind} {size}{count}")
+    return ", ".join(parts) or UNKNOWN
+
+
+def _gbps(value: Any) -> str:
+    return f"{float(value):.1f} GB/s"
+
+
+def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
+    """Rows = hardware and software facts, one column per machine_id (all values as text)."""
+    columns: dict[str, dict[str, str]] = {}
+    for machine, record in machine_records(runs).items():
+        h, info = record["harness"], record["machine_info"]
+        cpu, mem, sw = h.get("cpu") or {}, h.get("memory") or {}, h.get("software") or {}
+        bw = h.get("bandwidth") or {}
+        col: dict[str, str] = {}
+        col["CPU"] = _show(cpu, "model") if cpu else text_or_unknown(_get(info, "cpu", "brand_raw"))
+        col["cores (physical / logical)"] = f"{_show(cpu, 'physical_cores')} / {_show(cpu, 'logical_cores')}"
+        col["max clock"] = _show(cpu, "max_mhz", lambda v: f"{float(v):.0f} MHz")
+        col["ISA"] = _show(cpu, "isa", lambda v: ", ".join(map(str, v)))
+        col["caches"] = _show(cpu, "caches", fmt_caches)
+        col["memory size"] = _show(mem, "total_bytes", fmt_bytes)
+        modules = mem.get("modules") if isinstance(mem.get("modules"), list) else []
+        types = sorted({str(m.get("type")) for m in modules if isinstance(m, dict) and m.get("type")})
+        speeds = sorted({m.get("configured_speed_mts") for m in modules if isinstance(m, dict)} - {None}, key=str)
+        col["memory type"] = " / ".join(types) or UNKNOWN
+        col["memory speed"] = " / ".join(f"{s} MT/s" for s in speeds) or UNKNOWN
+        col["memory bus width"] = _show(mem, "bus_width_bits", lambda v: f"{v} bit")
+        col["memory channels"] = _show(mem, "channels")
+        col["memory bandwidth, theoretical"] = _show(mem, "theoretical_gbps", _gbps)
+        col["memory bandwidth, measured (copy)"] = _show(bw.get("cpu") or {}, "copy_gbps", _gbps)
+        gpus = h.get("gpus") if isinstance(h.get("gpus"), list) else []
+        if not gpus:
+            col["GPU 0"] = _show(h, "gpus") if h else UNKNOWN
+        for i, gpu in enumerate(g for g in gpus if isinstance(g, dict)):
+            device = str(gpu.get("device") or f"cuda:{i}")
+            p = f"GPU {i}"
+            col[p] = f"{_show(gpu, 'name')} ({device})"
+            col[f"{p} memory"] = _show(gpu, "memory_bytes", fmt_bytes)
+            col[f"{p} memory bus width"] = _show(gpu, "memory_bus_width_bits", lambda v: f"{v} bit")
+            col[f"{p} memory clock"] = _show(gpu, "memory_clock_mhz", lambda v: f"{v} MHz")
+            col[f"{p} bandwidth, theoretical"] = _show(gpu, "theoretical_gbps", _gbps)
+            col[f"{p} bandwidth, measured (copy)"] = _show(bw.get(device) or {}, "copy_gbps", _gbps)
+            col[f"{p} compute capability"] = _show(gpu, "compute_capability")
+            col[f"{p} SMs"] = _show(gpu, "sm_count")
+            col[f"{p} driver / CUDA"] = f"{_show(gpu, 'driver')} / {_show(gpu, 'cuda')}"
+        for key in ("python", "torch", "torch_cuda", "cudnn", "numpy", "pytest_benchmark", "blas"):
+            col[f"software: {key}"] = (
+                _show(sw, key) if sw else text_or_unknown(info.get("python_version") if key == "python" else None)
+            )
+        col["software: threads"] = _show(
+            sw, "threads", lambda v: ", ".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else str(v)
+        )
+        columns[machine] = col
+    order = {key: i for i, key in enumerate(dict.fromkeys(k for col in columns.values() for k in col))}
+    rank = {key: (2 if key.startswith("software") else 1 if key.startswith("GPU") else 0, order[key]) for key in order}
+    frame = pd.DataFrame(columns).reindex(sorted(order, key=rank.__getitem__))
+    frame.index.name = "machine_id"
+    return frame.fillna("")
+
+
+def text_or_unknown(value: Any) -> str:
+    return str(value) if value not in (None, "") else UNKNOWN
+
+
+def runs_table(runs: Sequence[Run]) -> pd.DataFrame:
+    """Per machine: how many runs, the time span, the newest commit, the writer's version."""
+    rows = []
+    for machine, machine_runs in by_machine(runs).items():
+        dates = [r.datetime for r in machine_runs if r.datetime]
+        newest = machine_runs[-1]
+        rows.append(
+            {
+                "machine": machine,
+                "runs": len(machine_runs),
+                "first": min(dates).strftime("%Y-%m-%d %H:%M") if dates else UNKNOWN,
+                "last": max(dates).strftime("%Y-%m-%d %H:%M") if dates else UNKNOWN,
+                "newest commit": str(newest.commit_info.get("id") or UNKNOWN)[:12],
+                "pytest-benchmark": ", ".join(sorted({r.version for r in machine_runs})),
+                "benchmarks (newest run)": len(newest.benchmarks),
+                "hardware record": "yes" if any(r.harness for r in machine_runs) else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- alignment -----------------------------------------------------------------------------
+
+
+def throughput_unit(op: str) -> tuple[str, str]:
+    """(column, unit) of the rate that matters: GB/s for the memory-bound matrix-vector product."""
+    return ("gbps", "GB/s") if op == "mv" else ("gflops", "GFLOP/s")
+
+
+def alignment_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """Per (machine, op, device, precision, n): median, rates and penalty vs the baseline size.
+
+    Interleaved alignment benchmarks are preferred (paired rounds give tight penalties); a
+    machine without one falls back to its standalone per-size matmul benchmarks, whose penalty
+    is an unpaired ratio of medians with a bootstrap interval when raw data were saved.
+    """
+    now = latest(results)
+    now = now[now["kind"].isin(ALIGNMENT_KINDS) & now["n"].notna()]
+    keys = ["machine_id", "op", "device", "precision"]
+    parts = []
+    for _, group in now.groupby(keys, sort=True):
+        aligned = group[group["kind"] == "alignment"]
+        if not aligned.empty:
+            part = aligned.assign(source="interleaved")
+        else:
+            part = group[group["kind"] == "matmul"].assign(source="standalone")
+            part = part.assign(
+                **dict(zip(("penalty", "penalty_lo", "penalty_hi"), _standalone_penalty(part), strict=False))
+            )
+        parts.append(part.drop_duplicates("n", keep="last"))
+    if not parts:
+        return pd.DataFrame(columns=[*keys, "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
+                                     "penalty_hi", "source", "device_name"])  # fmt: skip
+    out = pd.concat(parts, ignore_index=True)
+    return out[[*keys, "device_name", "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo", "penalty_hi",
+                "source"]].sort_values([*keys, "n"]).reset_index(drop=True)  # fmt: skip
+
+
+def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], list[float]]:
+    """median(n) / median(smallest n) per row, with a ratio-of-medians interval when data exist."""
+    base = part.loc[part["n"].idxmin()]
+    values, lows, highs = [], [], []
+    for row in part.itertuples():
+        if row.data is not None and base["data"] is not None:
+            est = ratio_of_medians(row.data, base["data"])
+            values.append(est.value), lows.append(est.low), highs.append(est.high)
+        else:
+            values.append(row.median_s / base["median_s"]), lows.append(math.nan), highs.append(math.nan)
+    return values, lows, highs
+
+
+def alignment_tables(rows: pd.DataFrame) -> list[Table]:
+    """One table per (op, device, precision): rows n, a column group per machine."""
+    tables = []
+    for (op, device, precision), group in rows.groupby(["op", "device", "precision"], sort=True):
+        rate, unit = throughput_unit(str(op))
+        pieces = {}
+        standalone = []
+        for machine, m in group.groupby("machine_id", sort=True):
+            piece = m.set_index("n")[["median_s", rate, "penalty", "penalty_lo", "penalty_hi"]]
+            piece.columns = ["median_s", unit, "penalty", "penalty low", "penalty high"]
+            pieces[machine] = piece
+            if (m["source"] == "standalone").any():
+                standalone.append(str(machine))
+        frame = pd.concat(pieces, axis=1)
+        frame.index = frame.index.astype(int)
+        frame.index.name = "n"
+        notes = []
+        if standalone:
+            notes.append("From standalone per-size runs (no interleaved alignment benchmark): " + ", ".join(standalone))
+        label = "matrix-vector" if op == "mv" else "matrix-matrix"
+        tables.append(
+            Table(
+                slug=f"alignment-{op}-{device}-{precision}".replace(":", ""),
+                title=f"{op} ({label}) on {device}, {precision}",
+                caption="",
+                frame=frame,
+                notes=notes,
+            )
+        )
+    return tables
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def training_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per (machine, device, depth): step and epoch time by implementation, scratch/framework ratio
+    (with a ratio-of-medians interval when raw data exist), and validation accuracy."""
+    now = latest(results)
+    now = now[(now["kind"] == "training") & now["depth"].notna()]
+    rows = []
+    for (machine, device, depth), g in now.groupby(["machine_id", "device", "depth"], sort=True):
+        by_impl = {str(r.impl): r for r in g.itertuples()}
+        row: dict[str, Any] = {"machine": machine, "device": device, "depth": int(depth)}
+        for impl, r in sorted(by_impl.items()):
+            row[f"{impl} step_s"] = r.step_s
+            row[f"{impl} epoch_s"] = r.epoch_s
+        fw, sc = by_impl.get("framework"), by_impl.get("scratch")
+        ratio = low = high = math.nan
+        if fw is not None and sc is not None:
+            if fw.data is not None and sc.data is not None:
+                est = ratio_of_medians(sc.data, fw.data)
+                ratio, low, high = est.value, est.low, est.high
+            elif fw.step_s > 0:
+                ratio = sc.step_s / fw.step_s
+        row["scratch/framework"] = ratio
+        row["scratch/framework low"] = low
+        row["scratch/framework high"] = high
+        for impl, r in sorted(by_impl.items()):
+            row[f"{impl} val accuracy"] = r.val_accuracy
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    first = ["machine", "device", "depth"]
+    steps = sorted(c for c in frame.columns if c.endswith(" step_s"))
+    epochs = sorted(c for c in frame.columns if c.endswith(" epoch_s"))
+    ratio_cols = ["scratch/framework", "scratch/framework low", "scratch/framework high"]
+    acc = sorted(c for c in frame.columns if c.endswith(" val accuracy"))
+    return frame[first + steps + ratio_cols + epochs + acc]
+
+
+# --- efficiency ----------------------------------------------------------------------------
+
+
+def _theoretical_gbps(harness: dict[str, Any], device: str) -> float:
+    if device == "cpu":
+        value = _get(harness, "memory", "theoretical_gbps")
+    else:
+        gpus = harness.get("gpus") if isinstance(harness.get("gpus"), list) else []
+        value = next((g.get("theoretical_gbps") for g in gpus if isinstance(g, dict) and g.get("device") == device),
+                     None)  # fmt: skip
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+
+
+def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame:
+    """Each workload's best throughput as a fraction of the machine's limits.
+
+    Matmuls are summarised by their best size of n = 1024..1032 (the alignment tables show
+    the rest); training by each implementation and depth. Peaks are nominal (datasheet-style)
+    FLOP/s per device and precision; bandwidth is the copy bandwidth measured in the same run
+    and, where the record has it, the theoretical one.
+    """
+    records = machine_records(runs)
+    aligned = alignment_rows(results)
+    rows = []
+    for (machine, op, device, precision), g in aligned.groupby(["machine_id", "op", "device", "precision"]):
+        rate, _ = throughput_unit(str(op))
+        best = g.loc[g[rate].idxmax()] if g[rate].notna().any() else g.iloc[0]
+        rows.append(
+            {
+                "machine": machine,
+                "device": device,
+                "precision": precision,
+                "workload": f"{op} n={int(best['n'])}",
+                "GFLOP/s": best["gflops"],
+                "GB/s": best["gbps"],
+            }
+        )
+    now = latest(results)
+    for r in now[now["kind"] == "training"].itertuples():
+        rows.append(
+            {
+                "machine": r.machine_id,
+                "device": r.device,
+                "precision": r.dtype,
+                "workload": f"training {r.impl} depth {int(r.depth) if not math.isnan(r.depth) else '?'}",
+                "GFLOP/s": r.gflops,
+                "GB/s": math.nan,
+            }
+        )
+    for row in rows:
+        harness = records.get(row["machine"], {}).get("harness") or {}
+        peak = _number(_get(harness, "peaks", row["device"], row["precision"]))
+        measured = _number(_get(harness, "bandwidth", row["device"], "copy_gbps"))
+        theoretical = _theoretical_gbps(harness, row["device"])
+        row |= {
+            "peak GFLOP/s": peak,
+            "% of peak": row["GFLOP/s"] / peak if peak > 0 else math.nan,
+            "measured GB/s": measured,
+            "% of measured": row["GB/s"] / measured if measured > 0 else math.nan,
+            "theoretical GB/s": theoretical,
+            "% of theoretical": row["GB/s"] / theoretical if theoretical > 0 else math.nan,
+        }
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["machine", "device", "precision", "workload"]).reset_index(drop=True)
+
+
+# --- other suites, study -------------------------------------------------------------------
+
+
+def generic_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Benchmarks without the harness's extra_info: the newest result per machine and name."""
+    now = latest(results)
+    now = now[now["kind"] == KIND_OTHER]
+    frame = pd.DataFrame(
+        {
+            "name": now["fullname"],
+            "group": now["group"],
+            "params": now["params"],
+            "median_s": now["median_s"],
+            "IQR_s": now["iqr_s"],
+            "rounds": now["rounds"],
+            "machine": now["machine_id"],
+            "run": now["datetime"].dt.strftime("%Y-%m-%d %H:%M").fillna(UNKNOWN),
+        }
+    )
+    return frame.sort_values(["machine", "group", "name"]).reset_index(drop=True)
+
+
+STUDY_FIELDS = ("param", "value", "seed", "val_accuracy", "train_s")
+
+
+def study_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Hook for the hyperparameter study (kind == "study"): one row per study point.
+
+    Kept deliberately plain; a later study section can replace it without touching the rest.
+    """
+    now = latest(results)
+    now = now[now["kind"] == "study"]
+    rows = []
+    for r in now.itertuples():
+        info = r.extra if isinstance(r.extra, dict) else {}
+        row: dict[str, Any] = {"machine": r.machine_id, "device": r.device}
+        for key in STUDY_FIELDS:
+            value = info.get(key, info.get("param_name") if key == "param" else None)
+            row[key] = value if value is not None else UNKNOWN
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["machine", "device", *STUDY_FIELDS])

@@ -1,0 +1,103 @@
+"""Run-over-run verdicts: a clear slowdown is "slower", identical data "no change"."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from reports import changes
+from reports.frame import results_frame
+from reports.load import load_runs
+from tests import report_fixtures as fx
+
+RNG = np.random.default_rng(7)
+BASE = list(1e-3 * (1 + np.abs(RNG.normal(0, 0.03, 30))))
+
+
+def test_clear_2x_slowdown_is_slower() -> None:
+    change = changes.compare(np.median(BASE), 2 * np.median(BASE), BASE, [2 * x for x in BASE])
+    assert change.verdict == changes.SLOWER
+    assert change.ratio == 2.0
+    assert change.low > 1.5
+
+
+def test_2x_speedup_is_faster() -> None:
+    change = changes.compare(np.median(BASE), np.median(BASE) / 2, BASE, [x / 2 for x in BASE])
+    assert change.verdict == changes.FASTER
+
+
+def test_identical_data_is_no_change() -> None:
+    change = changes.compare(np.median(BASE), np.median(BASE), BASE, list(BASE))
+    assert change.verdict == changes.SAME
+    assert change.ratio == 1.0
+
+
+def test_small_significant_shift_below_threshold_is_no_change() -> None:
+    change = changes.compare(np.median(BASE), np.median(BASE) * 1.02, BASE, [x * 1.02 for x in BASE])
+    assert change.verdict == changes.SAME
+
+
+def test_without_raw_data_no_verdict() -> None:
+    change = changes.compare(1.0, 2.0, None, None)
+    assert change.verdict == changes.NO_DATA
+    assert change.ratio == 2.0 and math.isnan(change.low)
+
+
+def test_fallback_without_scipy_uses_bootstrap_interval(monkeypatch) -> None:
+    monkeypatch.setattr(changes, "mannwhitneyu", None)
+    assert "bootstrap" in changes.test_description()
+    slow = changes.compare(np.median(BASE), 2 * np.median(BASE), BASE, [2 * x for x in BASE])
+    same = changes.compare(np.median(BASE), np.median(BASE), BASE, list(BASE))
+    assert (slow.verdict, same.verdict) == (changes.SLOWER, changes.SAME)
+
+
+def _load(tmp_path: Path, *runs: dict) -> list:
+    for i, run in enumerate(runs):
+        fx.write_json(tmp_path / f"{i}.json", run)
+    return load_runs([tmp_path], progress=False).runs
+
+
+def test_previous_run_is_the_default_baseline(tmp_path: Path) -> None:
+    runs = _load(
+        tmp_path,
+        fx.make_run("laptop", fx.BASE_TIME, seed=1, matmul=False, alignment=False),
+        fx.make_run("laptop", fx.BASE_TIME + timedelta(days=1), seed=2, matmul=False, alignment=False),
+        fx.make_run("laptop", fx.BASE_TIME + timedelta(days=2), seed=3, slowdown=2.0, matmul=False, alignment=False),
+    )
+    pairs = changes.baseline_pairs(runs)
+    assert [(b.datetime.day, c.datetime.day) for b, c in pairs] == [(12, 13)]
+    frame, _ = results_frame(runs)
+    table = changes.changes_table(frame, runs, pairs)
+    assert len(table) == 10
+    assert set(table["verdict"]) == {changes.SLOWER}
+    counts = changes.verdict_counts(table)
+    assert counts[changes.SLOWER].tolist() == [10]
+
+
+def test_explicit_baseline_and_runs_without_data(tmp_path: Path) -> None:
+    runs = _load(
+        tmp_path,
+        fx.make_run("laptop", fx.BASE_TIME, seed=1, matmul=False, alignment=False),
+        fx.make_run("laptop", fx.BASE_TIME + timedelta(days=1), seed=2, matmul=False, alignment=False,
+                    save_data=False),
+    )  # fmt: skip
+    pairs = changes.baseline_pairs(runs, baseline=runs[0])
+    assert [(b.path, c.path) for b, c in pairs] == [(runs[0].path, runs[1].path)]
+    frame, _ = results_frame(runs)
+    table = changes.changes_table(frame, runs, pairs)
+    assert set(table["verdict"]) == {changes.NO_DATA}
+
+
+def test_alignment_sizes_are_compared_per_size(tmp_path: Path) -> None:
+    runs = _load(
+        tmp_path,
+        fx.make_run("laptop", fx.BASE_TIME, seed=1, matmul=False, training=False),
+        fx.make_run("laptop", fx.BASE_TIME + timedelta(days=1), seed=1, matmul=False, training=False),
+    )
+    frame, _ = results_frame(runs)
+    table = changes.changes_table(frame, runs, changes.baseline_pairs(runs))
+    assert len(table) == 2 * len(fx.SIZES)
+    assert set(table["verdict"]) == {changes.SAME}  # same seed: identical data

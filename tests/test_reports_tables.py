@@ -1,0 +1,138 @@
+"""Tables computed from small, hand-made inputs whose answers are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports import tables
+from reports.format import display_frame, fmt_time
+from reports.frame import results_frame
+from reports.load import load_runs
+from tests import report_fixtures as fx
+
+
+def bench(kind: str, name: str, median: float, data: list[float] | None = None, **extra: Any) -> dict[str, Any]:
+    stats = {"median": median, "iqr": 0.0, "rounds": len(data or [1, 1, 1])}
+    if data is not None:
+        stats["data"] = data
+    info = {"schema": 1, "kind": kind, "device": "cpu", "device_name": "cpu", "dtype": "float32", **extra}
+    return {"name": name, "fullname": f"m.py::{name}", "group": None, "extra_info": info, "stats": stats}
+
+
+def known_run() -> dict[str, Any]:
+    record = fx.harness_record("laptop", "known")
+    record["peaks"] = {"cpu": {"float32": 300.0}}
+    record["bandwidth"] = {"cpu": {"copy_gbps": 20.0}}
+    record["memory"]["theoretical_gbps"] = 40.0
+    mm = dict(op="mm", precision="float32", flops=3e9, bytes=1.0)
+    benches = [
+        bench("matmul", "mm1024", 0.02, n=1024, gflops=150.0, gbps=1.0, **mm),
+        bench("matmul", "mm1025", 0.03, n=1025, gflops=100.0, gbps=1.0, **mm),
+        bench("matmul", "mv1024", 0.001, n=1024, op="mv", precision="float32", flops=2e6, bytes=1e7),
+        bench("training", "fw1", 0.001, impl="framework", depth=1, step_s=0.001, epoch_s=0.2, val_accuracy=0.85,
+              flops_per_step=3e7),
+        bench("training", "sc1", 0.002, impl="scratch", depth=1, step_s=0.002, epoch_s=0.4, val_accuracy=0.84,
+              flops_per_step=3e7),
+        {"name": "test_foreign", "fullname": "t.py::test_foreign", "group": "g", "params": {"a": 1},
+         "extra_info": {"whatever": 1}, "stats": {"median": 0.5, "iqr": 0.1, "rounds": 7}},
+    ]  # fmt: skip
+    return {"machine_info": {"node": "known", "harness": record}, "benchmarks": benches,
+            "datetime": "2024-01-01T00:00:00", "version": "5.2.3"}  # fmt: skip
+
+
+@pytest.fixture
+def known(tmp_path: Path):
+    fx.write_json(tmp_path / "known.json", known_run())
+    runs = load_runs([tmp_path], progress=False).runs
+    frame, warnings = results_frame(runs)
+    assert warnings == []
+    return runs, frame
+
+
+def test_standalone_matmul_penalty_is_ratio_of_medians(known) -> None:
+    _, frame = known
+    rows = tables.alignment_rows(frame)
+    mm = rows[rows["op"] == "mm"].set_index("n")
+    assert mm.loc[1025, "penalty"] == pytest.approx(1.5)
+    assert mm.loc[1024, "penalty"] == pytest.approx(1.0)
+    assert set(mm["source"]) == {"standalone"}
+    mv = rows[rows["op"] == "mv"].set_index("n")
+    assert mv.loc[1024, "gbps"] == pytest.approx(1e7 / 0.001 / 1e9)  # derived when absent
+    [table] = [t for t in tables.alignment_tables(rows) if t.slug == "alignment-mm-cpu-float32"]
+    assert table.frame[("known", "GFLOP/s")].tolist() == [150.0, 100.0]
+    assert table.notes and "standalone" in table.notes[0]
+
+
+def test_interleaved_alignment_is_preferred_and_keeps_its_interval(tmp_path: Path) -> None:
+    fx.write_json(tmp_path / "r.json", fx.make_run("laptop", training=False))
+    frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
+    rows = tables.alignment_rows(frame)
+    assert set(rows["source"]) == {"interleaved"}
+    assert len(rows) == 2 * len(fx.SIZES)
+    base = rows[rows["n"] == 1024]
+    assert base["penalty"].tolist() == [1.0, 1.0]
+    assert (rows["penalty_lo"] <= rows["penalty"]).all() and (rows["penalty"] <= rows["penalty_hi"]).all()
+
+
+def test_training_ratio_and_accuracy(known) -> None:
+    _, frame = known
+    table = tables.training_table(frame)
+    row = table.iloc[0]
+    assert row["scratch/framework"] == pytest.approx(2.0)
+    assert row["framework val accuracy"] == pytest.approx(0.85)
+    assert row["scratch epoch_s"] == pytest.approx(0.4)
+
+
+def test_efficiency_fractions(known) -> None:
+    runs, frame = known
+    table = tables.efficiency_table(frame, runs).set_index("workload")
+    assert table.loc["mm n=1024", "% of peak"] == pytest.approx(0.5)
+    assert table.loc["mv n=1024", "% of measured"] == pytest.approx(10.0 / 20.0)
+    assert table.loc["mv n=1024", "% of theoretical"] == pytest.approx(10.0 / 40.0)
+    assert table.loc["training framework depth 1", "GFLOP/s"] == pytest.approx(30.0)
+    assert table.loc["training framework depth 1", "% of peak"] == pytest.approx(0.1)
+
+
+def test_generic_table_holds_foreign_benchmarks(known) -> None:
+    _, frame = known
+    table = tables.generic_table(frame)
+    assert table[["name", "group", "params", "median_s", "IQR_s", "rounds", "machine"]].values.tolist() == [
+        ["t.py::test_foreign", "g", "a=1", 0.5, 0.1, 7.0, "known"]
+    ]
+
+
+def test_machines_table_shows_unknown_with_reason(known) -> None:
+    runs, _ = known
+    table = tables.machines_table(runs)
+    assert list(table.columns) == ["known"]
+    assert table.loc["memory bus width", "known"].startswith("unknown (no DMI table")
+    assert table.loc["memory bandwidth, theoretical", "known"] == "40.0 GB/s"
+    assert table.loc["GPU 0", "known"].startswith("unknown (no NVML")
+
+
+def test_gpu_rows_for_gpu_machine(tmp_path: Path) -> None:
+    fx.write_json(tmp_path / "g.json", fx.make_run("gpubox", matmul=False, alignment=False))
+    table = tables.machines_table(load_runs([tmp_path], progress=False).runs)
+    column = table[fx.machine_id("gpubox")]
+    assert column["GPU 0 memory bus width"] == "5120 bit"
+    assert column["GPU 0 compute capability"] == "8.0"
+    assert column["GPU 0 bandwidth, measured (copy)"] == "1400.0 GB/s"
+
+
+def test_study_table(tmp_path: Path) -> None:
+    fx.write_json(tmp_path / "s.json", fx.study_run())
+    frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
+    table = tables.study_table(frame)
+    assert table[["param", "value", "seed"]].values.tolist() == [["lr", 0.01, 0], ["lr", 0.1, 0], ["lr", 0.1, 1]]
+
+
+def test_display_merges_intervals_and_formats_times() -> None:
+    import pandas as pd
+
+    shown = display_frame(pd.DataFrame({"median_s": [0.0015], "ratio": [1.5], "ratio low": [1.2], "ratio high": [1.8]}))
+    assert shown.columns.tolist() == ["median", "ratio (95% CI)"]
+    assert shown.iloc[0].tolist() == ["1.5 ms", "1.500 [1.200, 1.800]"]
+    assert fmt_time(2.5e-6) == "2.5 µs"
