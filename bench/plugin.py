@@ -57,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="training: device-tensors, dataloader or both, comma separated (default: both)")
     add("--bench-train-workers", type=int, default=0, help="training: DataLoader num_workers (default: 0)")
     add("--bench-train-val-samples", type=int, default=None,
-        help="training: samples evaluated after timing (default: 2000; all with --bench-full)")
+        help="training: samples of each split evaluated after timing (default: 2000; 0 or --bench-full: all)")
     add("--bench-train-rounds", type=int, default=25,
         help="training: interleaved framework/scratch rounds of the comparison benchmark (default: 25)")
     add("--bench-compile", action="store_true", default=False,

@@ -134,8 +134,17 @@ EQUIVALENCE_FIELDS = (
 #: The drift-proof comparison: one benchmark per (device, profile, depth, input mode) whose rounds
 #: alternate framework and scratch steps; pytest-benchmark's stats describe one whole sweep.
 TRAINING_INTERLEAVED_FIELDS = COMMON_FIELDS + (
-    "depth", "widths", "profile", "input_mode", "dataset", "batch_size", "lr", "params", "flops_per_step",
-    "num_workers", "init",
+    "depth",
+    "widths",
+    "profile",
+    "input_mode",
+    "dataset",
+    "batch_size",
+    "lr",
+    "params",
+    "flops_per_step",
+    "num_workers",
+    "init",  # these eleven as in TRAINING_FIELDS
     "impls",  # ["framework", "scratch"]
     "iterations",  # {impl: steps per round}
     "data",  # {impl: per-round seconds per step, in round order (round i of each is paired)}
@@ -144,6 +153,54 @@ TRAINING_INTERLEAVED_FIELDS = COMMON_FIELDS + (
     "ratio_ci",  # [low, high] 95% paired bootstrap interval of that median (contract.stats.paired_ratio)
     "equivalence",
     "readings",
+)
+
+#: A hyperparameter-study point (bench/study, docs/study.md): one (param, value) of a one-at-a-time
+#: sweep, trained once per seed. Per-seed lists are in seed order; the first seed was the warm-up
+#: round (its time is outside pytest-benchmark's stats, its accuracy counts).
+STUDY_FIELDS = COMMON_FIELDS + (
+    "param",  # "hidden_units" | "extra_layer" | "lr" | "activation" | "init"
+    "value",  # the swept value: int, bool, float or str
+    "setting",  # {hidden_units, extra_layer, lr, activation, init, batch_size}: the whole point
+    "profile",  # "quick" | "full"
+    "dataset",  # "fashion-mnist" | "digits-8x8" | "synthetic" (a stand-in, not real data)
+    "dataset_source",  # the folder read, or how the split was made
+    "dataset_note",  # what the data set is, in words ("SYNTHETIC stand-in ..." for the last resort)
+    "input_shape",  # [C, H, W] of one sample
+    "epochs",
+    "batch_size",
+    "lr",
+    "train_samples",  # size of the training subset trained on
+    "val_samples",  # validation samples evaluated after each epoch
+    "target_accuracy",  # the accuracy time_to_target_s refers to
+    "seeds",  # list[int]
+    "val_accuracy",  # list[float] per seed: validation accuracy after the last epoch
+    "final_loss",  # list[float | None] per seed: mean cross-entropy on the training subset (None: diverged)
+    "train_s",  # list[float] per seed: seconds of training steps (evaluation excluded)
+    "time_to_target_s",  # list[float | None] per seed: train_s when validation first reached the target
+    "epoch_accuracy",  # list[list[float]] per seed: validation accuracy after each epoch
+    "accuracy_mean",  # mean of val_accuracy
+    "accuracy_ci",  # [low, high]: 95% Student-t interval of that mean ([None, None] with one seed)
+    "interval",  # how accuracy_ci was computed, in words
+    "train_s_mean",
+    "model",  # STUDY_MODEL_FIELDS: the model actually trained (first seed, right after init)
+    "applied",  # bool: the model matched the setting (check_applied found no problem)
+    "applied_problems",  # list[str]: what did not match (empty when applied)
+)
+
+#: ``extra_info["model"]`` of a study point: read back from the built modules, not from the setting.
+STUDY_MODEL_FIELDS = (
+    "layers",  # ["Flatten", "Linear(784->256)", "ReLU", "Linear(256->10)"]
+    "linear_shapes",  # [[in, out], ...] of every nn.Linear
+    "hidden_widths",  # out_features of every nn.Linear but the last
+    "activations",  # class names of the activation modules found (ReLU, Sigmoid, Tanh, LeakyReLU, PReLU)
+    "lazy_modules",  # count of unmaterialised lazy modules (always 0)
+    "params",  # parameter count
+    "weight_stats",  # per nn.Linear: {fan_in, fan_out, mean, std, min, max, bias_abs_max} right after init
+    "optimizer",  # optimiser class name, e.g. "SGD"
+    "lr",  # the optimiser's learning rate as it holds it
+    "batch_size",  # as the training loop used it
+    "init",  # the init law in words
 )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from reports import changes, plots, tables
+from reports import study as study_section
 from reports.frame import latest, results_frame
 from reports.load import Loaded, Run
 from reports.tables import Table
@@ -136,13 +137,14 @@ def build_report(
         empty="None: every benchmark came from this harness.",
     )
 
+    study_tables, study_figures = study_section.section_parts(results, with_figures=figures)
     study = Section(
         "study",
         "7. Hyperparameter study",
-        "Study points (extra_info kind 'study'): one row per parameter value and seed, with the validation "
-        "accuracy and training time. A placeholder for a richer study section.",
-        _table("study", "Study records", "", tables.study_table(results)),
-        empty="No study records (run `pytest bench -m study` to make some).",
+        study_section.SECTION_CAPTION,
+        study_tables,
+        study_figures,
+        empty="No study records (run `pytest bench --bench-study --benchmark-autosave` to make some).",
     )
 
     machine_count = len({r.machine_id for r in runs})

@@ -20,11 +20,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-CONFIDENCE = 0.95
-INTERVAL_NOTE = "95% Student-t interval of the mean over seeds"
+from contract.stats import ACCURACY_BOUNDS, INTERVAL_NOTE, mean_interval, overlaps
+
 LOG_X_PARAMS = ("hidden_units", "lr")
 PARAM_ORDER = ("hidden_units", "extra_layer", "lr", "activation", "init")
 
@@ -33,12 +32,6 @@ RECORD_COLUMNS = (
     "seed", "val_accuracy", "final_loss", "train_s", "time_to_target_s", "target_accuracy",
 )  # fmt: skip
 
-# Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom (no scipy needed).
-_T975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
 
 #: Section caption for the report (how to read every table of the section).
 SECTION_CAPTION = (
@@ -51,35 +44,6 @@ SECTION_CAPTION = (
 
 
 # --- statistics ------------------------------------------------------------------------------
-
-
-def t_quantile(df: int) -> float:
-    """t(0.975, df); beyond 30 degrees of freedom a Cornish-Fisher step from the normal 1.96."""
-    if df < 1:
-        raise ValueError("a t interval needs at least 2 values")
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = 1.959964
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-
-
-def mean_interval(values: Sequence[float | None]) -> tuple[float, float, float]:
-    """(mean, low, high) of the finite values; the interval is NaN with fewer than two."""
-    data = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    if data.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(data.mean())
-    if data.size < 2:
-        return mean, math.nan, math.nan
-    half = t_quantile(data.size - 1) * float(data.std(ddof=1)) / math.sqrt(data.size)
-    return mean, mean - half, mean + half
-
-
-def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool | None:
-    """Do two closed intervals share a point? None when either is unknown (NaN)."""
-    if any(math.isnan(x) for x in (*a, *b)):
-        return None
-    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def sweep_summary(points: pd.DataFrame) -> pd.DataFrame:
@@ -151,9 +115,7 @@ def info_rows(info: dict[str, Any], machine_id: str = "unknown", when: Any = Non
         "label": label(info.get("value")),
         "target_accuracy": info.get("target_accuracy"),
     }
-    return [
-        base | {"seed": seeds[i]} | {key: _num(values[i]) for key, values in columns.items()} for i in range(n)
-    ]
+    return [base | {"seed": seeds[i]} | {key: _num(values[i]) for key, values in columns.items()} for i in range(n)]
 
 
 def study_records(results: pd.DataFrame) -> pd.DataFrame:
@@ -212,7 +174,7 @@ def param_table(records: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for value in _sort_values(records):
         seeds = records[records["value"].map(lambda v, value=value: v == value and type(v) is type(value))]
-        mean, low, high = mean_interval(seeds["val_accuracy"].tolist())
+        mean, low, high = mean_interval(seeds["val_accuracy"].tolist(), ACCURACY_BOUNDS)
         reached = seeds["time_to_target_s"].dropna()
         rows.append({
             "value": label(value),
@@ -284,7 +246,10 @@ def caption(param: str, table: pd.DataFrame, records: pd.DataFrame) -> str:
     times = table.dropna(subset=["train_s"])
     if len(times) > 1:
         fast, slow = times.loc[times["train_s"].idxmin()], times.loc[times["train_s"].idxmax()]
-        text += f" Training time ranges from {fast['train_s']:.3g} s ({fast['value']}) to {slow['train_s']:.3g} s ({slow['value']})."
+        text += (
+            f" Training time ranges from {fast['train_s']:.3g} s ({fast['value']})"
+            f" to {slow['train_s']:.3g} s ({slow['value']})."
+        )
     return text
 
 
@@ -298,32 +263,37 @@ def param_svg(param: str, series: Sequence[tuple[str, pd.DataFrame]], salt: str 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
 
     from reports.plots import COLORS, STYLE, to_svg
 
     with plt.rc_context(STYLE):
         fig, (acc_ax, time_ax) = plt.subplots(1, 2, figsize=(8.0, 3.0))
         numeric = param in LOG_X_PARAMS
+        line = "-" if numeric else "none"  # categories have no order to draw a line through
+        ticks: dict[float, str] = {}
         for i, (name, table) in enumerate(series):
             color = COLORS[i % len(COLORS)]
             x = [float(v) for v in table["value"]] if numeric else list(range(len(table)))
+            ticks.update(zip(x, table["value"], strict=True))
             mean = 100 * table["% accuracy"].astype(float)
             low = (mean - 100 * table["% accuracy low"].astype(float)).fillna(0).clip(lower=0)
             high = (100 * table["% accuracy high"].astype(float) - mean).fillna(0).clip(lower=0)
-            acc_ax.errorbar(x, mean, yerr=[low, high], marker="o", ms=3, lw=1.2, capsize=3, color=color, label=name)
-            time_ax.plot(x, table["train_s"].astype(float), marker="o", ms=3, lw=1.2, color=color, label=name)
-            if not numeric:
-                for ax in (acc_ax, time_ax):
-                    ax.set_xticks(x, list(table["value"]))
+            acc_ax.errorbar(x, mean, yerr=[low, high], marker="o", ms=4, lw=1.2, ls=line, capsize=3, color=color)
+            time_ax.plot(x, table["train_s"].astype(float), marker="o", ms=4, lw=1.2, ls=line, color=color, label=name)
         for ax, ylabel in ((acc_ax, "validation accuracy (%)"), (time_ax, "training time (s)")):
             if numeric:
                 ax.set_xscale("log")
+                ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(list(ticks), list(ticks.values()))  # the swept values, as plain text
+            if not numeric:
+                ax.set_xlim(-0.5, len(ticks) - 0.5)
             ax.set_xlabel(param)
             ax.set_ylabel(ylabel)
+            ax.set_ylim(bottom=0)
         acc_ax.set_title("accuracy (95% t-interval over seeds)")
         time_ax.set_title("time to train (mean over seeds)")
-        if len(series) > 1 or series:
-            time_ax.legend(frameon=False, fontsize=7)
+        time_ax.legend(frameon=False, fontsize=7, loc="lower right")
         fig.tight_layout()
         return to_svg(fig, salt or f"study-{param}")
 

@@ -388,24 +388,3 @@ def generic_table(results: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return frame.sort_values(["machine", "group", "name"]).reset_index(drop=True)
-
-
-STUDY_FIELDS = ("param", "value", "seed", "val_accuracy", "train_s")
-
-
-def study_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Hook for the hyperparameter study (kind == "study"): one row per study point.
-
-    Kept deliberately plain; a later study section can replace it without touching the rest.
-    """
-    now = latest(results)
-    now = now[now["kind"] == "study"]
-    rows = []
-    for r in now.itertuples():
-        info = r.extra if isinstance(r.extra, dict) else {}
-        row: dict[str, Any] = {"machine": r.machine_id, "device": r.device}
-        for key in STUDY_FIELDS:
-            value = info.get(key, info.get("param_name") if key == "param" else None)
-            row[key] = value if value is not None else UNKNOWN
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["machine", "device", *STUDY_FIELDS])

@@ -435,10 +435,11 @@ def make_run(
 
 
 def study_run(when: datetime = BASE_TIME) -> dict[str, Any]:
-    """A run with hyperparameter-study records (kind == "study")."""
+    """A run with hyperparameter-study points (kind == "study", contract.schema.STUDY_FIELDS): an lr sweep."""
     run = make_run("laptop", when, matmul=False, alignment=False, training=False)
-    for i, (lr, seed) in enumerate([(0.01, 0), (0.1, 0), (0.1, 1)]):
-        data = [1.0 + 0.01 * i] * 3
+    for i, lr in enumerate((0.01, 0.1, 1.0)):
+        accuracy = [0.60 + 0.15 * i + 0.01 * s for s in range(3)]
+        train_s = [12.5 + i + 0.1 * s for s in range(3)]
         extra = {
             "schema": SCHEMA_VERSION,
             "kind": "study",
@@ -449,14 +450,27 @@ def study_run(when: datetime = BASE_TIME) -> dict[str, Any]:
             "timing": _timing("cpu", 1, 3),
             "param": "lr",
             "value": lr,
-            "seed": seed,
-            "val_accuracy": 0.8 + 0.05 * i,
-            "train_s": 12.5 + i,
+            "setting": {"hidden_units": 256, "extra_layer": False, "lr": lr, "activation": "relu", "init": "normal"},
+            "profile": "quick",
+            "dataset": "digits-8x8",
+            "epochs": 30,
+            "batch_size": 256,
+            "lr": lr,
+            "seeds": [0, 1, 2],
+            "val_accuracy": accuracy,
+            "final_loss": [1.0 - 0.3 * i] * 3,
+            "train_s": train_s,
+            "time_to_target_s": [None, 5.0, 2.0][i : i + 1] * 3,
+            "target_accuracy": 0.8,
+            "accuracy_mean": sum(accuracy) / 3,
+            "accuracy_ci": [accuracy[0] - 0.01, accuracy[2] + 0.01],
+            "train_s_mean": sum(train_s) / 3,
+            "model": {"activations": ["ReLU"], "hidden_widths": [256], "lr": lr},
+            "applied": True,
+            "applied_problems": [],
         }
         run["benchmarks"].append(
-            _bench(
-                f"test_study[lr={lr}-seed{seed}]", "bench/training/bench_study.py", "study lr", extra, _stats(data, 1)
-            )
+            _bench(f"test_study[lr-{lr}]", "bench/study/bench_study.py", "study lr", extra, _stats(train_s[1:], 1))
         )
     return run
 

@@ -81,7 +81,7 @@ def test_report_renders_in_chromium(browser: str, tmp_path: Path) -> None:
     for section in SECTIONS:
         assert f'<section id="{section}">' in dom.stdout, section
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom.stdout  # shown as text, never run
-    assert dom.stdout.count("<svg") == 3
+    assert dom.stdout.count("<svg") == 4  # mm, mv, training and the study's lr sweep
 
     shot = artifacts / "report.png"
     proc = browse(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,4000", report.as_uri())

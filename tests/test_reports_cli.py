@@ -39,7 +39,7 @@ def test_html_end_to_end(tmp_path: Path) -> None:
     assert "broken.json" in html
     assert "<script" not in html  # no JavaScript at all
     assert not re.search(r"""(src=|href=["']?https?:|url\((?!#)|@import)""", html)  # nothing fetched
-    assert html.count("<svg") == 3  # mm, mv, training: bounded by shape, not by file count
+    assert html.count("<svg") == 4  # mm, mv, training, study lr: bounded by shape, not by file count
     assert "slower" in html  # the second gpubox run is 1.3x slower
 
 
@@ -76,7 +76,8 @@ def test_csv_output_one_file_per_table(tmp_path: Path) -> None:
     assert main(["build", str(tmp_path / "runs"), "-o", str(out), "--format", "csv", "--quiet"]) == 0
     names = {p.name for p in out.glob("*.csv")}
     assert {"machines__machines.csv", "training__training.csv", "changes__changes.csv", "other__other.csv",
-            "study__study.csv", "alignment__alignment-mm-cpu-float32.csv"} <= names  # fmt: skip
+            "study__study-lr-laptop-6e27d725-digits-8x8-cpu.csv",
+            "alignment__alignment-mm-cpu-float32.csv"} <= names  # fmt: skip
     with (out / "training__training.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert float(rows[0]["framework step_s"]) > 0  # raw numbers, not "1.2 ms"

@@ -122,13 +122,6 @@ def test_gpu_rows_for_gpu_machine(tmp_path: Path) -> None:
     assert column["GPU 0 bandwidth, measured (copy)"] == "1400.0 GB/s"
 
 
-def test_study_table(tmp_path: Path) -> None:
-    fx.write_json(tmp_path / "s.json", fx.study_run())
-    frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
-    table = tables.study_table(frame)
-    assert table[["param", "value", "seed"]].values.tolist() == [["lr", 0.01, 0], ["lr", 0.1, 0], ["lr", 0.1, 1]]
-
-
 def test_display_merges_intervals_and_formats_times() -> None:
     import pandas as pd
 

@@ -1,0 +1,54 @@
+"""The study's options (``--bench-study-*``), read once per session and validated with clear errors.
+
+Reading them never loads data, so collecting the (deselected) study in the default run is free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bench.plugin import bench_options
+from bench.study.data import resolve_choice
+from bench.study.space import FULL, QUICK, TARGET_ACCURACY, Profile, with_budget
+from bench.study.train import Budget
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    profile: Profile
+    dataset: str  # resolved: fashion-mnist | digits-8x8 | synthetic
+    data_root: str | None
+    device: str  # the study trains on one device: the first CUDA device asked for, else the CPU
+
+    @property
+    def budget(self) -> Budget:
+        return Budget(
+            epochs=self.profile.epochs_for(self.dataset),
+            train_samples=self.profile.train_samples,
+            eval_samples=self.profile.eval_samples,
+            target_accuracy=TARGET_ACCURACY[self.dataset],
+        )
+
+
+def study_options(config: pytest.Config) -> StudyOptions:
+    cached = getattr(config, "_bench_study_options", None)
+    if cached is not None:
+        return cached
+    get = config.getoption
+    common = bench_options(config)
+    try:
+        profile = with_budget(
+            FULL if get("bench_study_full") else QUICK,
+            seeds=get("bench_study_seeds"),
+            epochs=get("bench_study_epochs"),
+            train_samples=get("bench_study_train_samples"),
+        )
+        dataset = resolve_choice(get("bench_study_data"), common.data_root)
+    except ValueError as exc:
+        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+    cuda = [d.name for d in common.devices if d.is_cuda and not d.skip_reason]
+    options = StudyOptions(profile, dataset, common.data_root, cuda[0] if cuda else "cpu")
+    config._bench_study_options = options
+    return options
