@@ -1,0 +1,1 @@
+"""MLP training benchmarks: framework vs from-scratch."""
