@@ -17,6 +17,7 @@ from contract.schema import (
     KIND_MATMUL,
     KIND_STUDY,
     KIND_TRAINING,
+    KIND_TRAINING_INTERLEAVED,
     is_harness_benchmark,
     upgrade_extra_info,
 )
@@ -26,9 +27,10 @@ KIND_OTHER = "other"  # a benchmark of another suite (or of an unreadable schema
 
 COLUMNS = (
     "run", "path", "machine_id", "datetime", "key", "name", "fullname", "group", "params", "kind",
-    "op", "device", "device_name", "precision", "dtype", "n", "impl", "depth",
+    "op", "device", "device_name", "precision", "dtype", "n", "impl", "depth", "profile", "input_mode",
     "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps",
-    "penalty", "penalty_lo", "penalty_hi", "step_s", "epoch_s", "val_accuracy", "data", "extra",
+    "penalty", "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi",
+    "step_s", "epoch_s", "val_accuracy", "data", "extra",
 )  # fmt: skip
 
 
@@ -126,6 +128,8 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         base |= {
             "impl": text(info.get("impl")),
             "depth": num(info.get("depth")),
+            "profile": text(info.get("profile")),
+            "input_mode": text(info.get("input_mode")),
             "step_s": step,
             "epoch_s": num(info.get("epoch_s")),
             "val_accuracy": num(info.get("val_accuracy")),
@@ -133,9 +137,28 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
             "gflops": _rate(flops, step),
         }
         return [base], ""
+    if kind == KIND_TRAINING_INTERLEAVED:
+        low, high = pair(info.get("ratio_ci"))
+        base |= {
+            "impl": "interleaved",
+            "depth": num(info.get("depth")),
+            "profile": text(info.get("profile")),
+            "input_mode": text(info.get("input_mode")),
+            "ratio": num(info.get("ratio")),
+            "ratio_lo": low,
+            "ratio_hi": high,
+        }
+        return [base], ""
     if kind == KIND_STUDY:
         base |= {"val_accuracy": num(info.get("val_accuracy"))}
     return [base], ""
+
+
+def pair(value: Any) -> tuple[float, float]:
+    """A saved [low, high] interval, or two NaNs when absent or malformed."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return num(value[0]), num(value[1])
+    return math.nan, math.nan
 
 
 def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -146,8 +169,7 @@ def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dic
     rows = []
     for size, entry in per_size.items():
         entry = entry if isinstance(entry, dict) else {}
-        ci = entry.get("penalty_ci")
-        low, high = (num(ci[0]), num(ci[1])) if isinstance(ci, list | tuple) and len(ci) == 2 else (math.nan,) * 2
+        low, high = pair(entry.get("penalty_ci"))
         median = num(entry.get("median_s"))
         flops, nbytes = num(entry.get("flops")), num(entry.get("bytes"))
         gflops, gbps = num(entry.get("gflops")), num(entry.get("gbps"))
@@ -186,7 +208,8 @@ def results_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
                 warnings.append(warning)
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     for column in ("n", "depth", "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps", "penalty",
-                   "penalty_lo", "penalty_hi", "step_s", "epoch_s", "val_accuracy"):  # fmt: skip
+                   "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi", "step_s", "epoch_s",
+                   "val_accuracy"):  # fmt: skip
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["datetime"] = pd.to_datetime(frame["datetime"])
     return frame, warnings

@@ -94,27 +94,37 @@ def alignment_svgs(rows: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def training_svg(rows: pd.DataFrame) -> str | None:
-    """Step time against depth (framework solid, scratch dashed) and the scratch/framework ratio."""
-    train = rows[(rows["kind"] == "training") & rows["depth"].notna()]
-    if train.empty:
+def training_svg(table: pd.DataFrame) -> str | None:
+    """Step time against depth (framework solid, scratch dashed) and the scratch/framework ratio
+    with its interval, one colour per (machine, device, width profile, input mode).
+
+    Drawn from ``tables.training_table`` so the figure and the table can never disagree.
+    """
+    if table.empty or "depth" not in table:
         return None
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
-        series = list(train.groupby(["machine_id", "device"], sort=True))[:MAX_LINES]
+        keys = ["machine", "device", "profile", "input mode"]
+        series = list(table.groupby(keys, sort=True))[:MAX_LINES]
         styles = {"framework": "-", "scratch": "--"}
-        for (machine, device), g in series:
-            color = COLORS[len(left.lines) // 2 % len(COLORS)]
-            per_impl = {}
-            for impl, line in g.groupby("impl", sort=True):
-                line = line.sort_values("depth")
-                per_impl[impl] = line.set_index("depth")["step_s"]
-                left.plot(line["depth"], line["step_s"] * 1e3, styles.get(str(impl), ":"), marker="o", ms=3,
-                          color=color, label=f"{machine} {device} {impl}")  # fmt: skip
-            if "framework" in per_impl and "scratch" in per_impl:
-                ratio = (per_impl["scratch"] / per_impl["framework"]).dropna()
-                right.plot(ratio.index, ratio.values, marker="o", ms=3, color=color, label=f"{machine} {device}")
-        steps = train["step_s"].dropna()
+        step_columns = [c for c in table.columns if c.endswith(" step_s")]
+        for i, (key, g) in enumerate(series):
+            color = COLORS[i % len(COLORS)]
+            g = g.sort_values("depth")
+            name = " ".join(str(k) for k in key)
+            for column in step_columns:
+                impl = column.removesuffix(" step_s")
+                left.plot(g["depth"], g[column] * 1e3, styles.get(impl, ":"), marker="o", ms=3, color=color,
+                          label=f"{name} {impl}")  # fmt: skip
+            ratio = g["scratch/framework"]
+            if ratio.notna().any():
+                err = [
+                    (ratio - g["scratch/framework low"]).clip(lower=0),
+                    (g["scratch/framework high"] - ratio).clip(lower=0),
+                ]
+                right.errorbar(g["depth"], ratio, yerr=[e.fillna(0) for e in err], marker="o", ms=3, capsize=2,
+                               color=color, label=name)  # fmt: skip
+        steps = table[step_columns].stack().dropna() if step_columns else pd.Series(dtype=float)
         if not steps.empty and steps.max() > 30 * steps.min() > 0:
             plain_log(left)
         left.set_xlabel("depth (hidden layers)")

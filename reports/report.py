@@ -14,7 +14,7 @@ import pandas as pd
 
 from reports import changes, plots, tables
 from reports import study as study_section
-from reports.frame import latest, results_frame
+from reports.frame import results_frame
 from reports.load import Loaded, Run
 from reports.tables import Table
 
@@ -57,8 +57,6 @@ def build_report(
     """Every section of the report from the loaded runs."""
     runs = loaded.runs
     results, warnings = results_frame(runs)
-    now = latest(results)
-    harness_now = now[now["kind"] != "other"]
 
     overview = Section(
         "runs",
@@ -91,15 +89,16 @@ def build_report(
         empty="No matmul or alignment benchmarks found.",
     )
 
+    training_rows = tables.training_table(results)
     training = Section(
         "training",
         "3. Framework vs scratch (MLP training by depth)",
         "Time per step and per epoch of the framework and from-scratch implementations, and their ratio with "
         "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
         "a ratio that grows with depth means per-layer overhead dominates.",
-        _table("training", "Training by depth", "", tables.training_table(results)),
+        _table("training", "Training by depth", "", training_rows),
         [("Step time and scratch/framework ratio against depth", svg)]
-        if figures and (svg := plots.training_svg(harness_now)) is not None
+        if figures and (svg := plots.training_svg(training_rows)) is not None
         else [],
         empty="No training benchmarks found.",
     )

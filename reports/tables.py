@@ -259,21 +259,35 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
 # --- training ------------------------------------------------------------------------------
 
 
+TRAINING_KEYS = ["machine", "device", "profile", "input mode", "depth"]
+
+
 def training_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Per (machine, device, depth): step and epoch time by implementation, scratch/framework ratio
-    (with a ratio-of-medians interval when raw data exist), and validation accuracy."""
+    """Per (machine, device, width profile, input mode, depth): step and epoch time by
+    implementation, the scratch/framework ratio with its 95 % interval, and validation accuracy.
+
+    The ratio comes from the interleaved benchmark when the run has one (rounds of both
+    implementations alternated, paired bootstrap: drift divides out); otherwise from the two
+    separately timed benchmarks (ratio of medians, unpaired bootstrap), and ``ratio basis`` says which.
+    """
     now = latest(results)
-    now = now[(now["kind"] == "training") & now["depth"].notna()]
+    now = now[now["kind"].isin(["training", "training-interleaved"]) & now["depth"].notna()]
     rows = []
-    for (machine, device, depth), g in now.groupby(["machine_id", "device", "depth"], sort=True):
+    groups = now.groupby(["machine_id", "device", "profile", "input_mode", "depth"], sort=True, dropna=False)
+    for (machine, device, profile, mode, depth), g in groups:
         by_impl = {str(r.impl): r for r in g.itertuples()}
-        row: dict[str, Any] = {"machine": machine, "device": device, "depth": int(depth)}
-        for impl, r in sorted(by_impl.items()):
+        row: dict[str, Any] = dict(zip(TRAINING_KEYS, (machine, device, profile, mode, int(depth)), strict=True))
+        timed = {impl: r for impl, r in sorted(by_impl.items()) if impl != "interleaved"}
+        for impl, r in timed.items():
             row[f"{impl} step_s"] = r.step_s
             row[f"{impl} epoch_s"] = r.epoch_s
-        fw, sc = by_impl.get("framework"), by_impl.get("scratch")
         ratio = low = high = math.nan
-        if fw is not None and sc is not None:
+        basis = UNKNOWN
+        fw, sc, paired = timed.get("framework"), timed.get("scratch"), by_impl.get("interleaved")
+        if paired is not None and not math.isnan(paired.ratio):
+            ratio, low, high, basis = paired.ratio, paired.ratio_lo, paired.ratio_hi, "interleaved"
+        elif fw is not None and sc is not None:
+            basis = "separate runs"
             if fw.data is not None and sc.data is not None:
                 est = ratio_of_medians(sc.data, fw.data)
                 ratio, low, high = est.value, est.low, est.high
@@ -282,18 +296,18 @@ def training_table(results: pd.DataFrame) -> pd.DataFrame:
         row["scratch/framework"] = ratio
         row["scratch/framework low"] = low
         row["scratch/framework high"] = high
-        for impl, r in sorted(by_impl.items()):
+        row["ratio basis"] = basis
+        for impl, r in timed.items():
             row[f"{impl} val accuracy"] = r.val_accuracy
         rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    first = ["machine", "device", "depth"]
     steps = sorted(c for c in frame.columns if c.endswith(" step_s"))
     epochs = sorted(c for c in frame.columns if c.endswith(" epoch_s"))
-    ratio_cols = ["scratch/framework", "scratch/framework low", "scratch/framework high"]
+    ratio_cols = ["scratch/framework", "scratch/framework low", "scratch/framework high", "ratio basis"]
     acc = sorted(c for c in frame.columns if c.endswith(" val accuracy"))
-    return frame[first + steps + ratio_cols + epochs + acc]
+    return frame[TRAINING_KEYS + steps + ratio_cols + epochs + acc]
 
 
 # --- efficiency ----------------------------------------------------------------------------
@@ -339,12 +353,13 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
         )
     now = latest(results)
     for r in now[now["kind"] == "training"].itertuples():
+        depth = int(r.depth) if not math.isnan(r.depth) else "?"
         rows.append(
             {
                 "machine": r.machine_id,
                 "device": r.device,
                 "precision": r.dtype,
-                "workload": f"training {r.impl} depth {int(r.depth) if not math.isnan(r.depth) else '?'}",
+                "workload": f"training {r.impl} {r.profile} depth {depth} ({r.input_mode})",
                 "GFLOP/s": r.gflops,
                 "GB/s": math.nan,
             }

@@ -402,6 +402,30 @@ def make_run(
                             stats,
                         )
                     )
+        if training:
+            for depth in range(1, 6):  # framework and scratch alternated round by round
+                ratio = 1.5 + 0.02 * depth
+                extra = common | {
+                    "kind": "training-interleaved",
+                    "dtype": "float32",
+                    "threads": threads,
+                    "timing": _timing(device, 1, rounds) | {"interleaved": True},
+                    "depth": depth,
+                    "profile": "seed",
+                    "input_mode": "device-tensors",
+                    "impls": ["framework", "scratch"],
+                    "ratio": ratio,
+                    "ratio_ci": [ratio - 0.03, ratio + 0.04],
+                }
+                benches.append(
+                    _bench(
+                        f"test_training_ratio[{device}-depth{depth}]",
+                        "bench/training/bench_training.py",
+                        f"training {device}",
+                        extra,
+                        _stats(noisy(0.01 * depth), 1),
+                    )
+                )
     if not save_data:
         for b in benches:
             b["stats"].pop("data", None)

@@ -71,10 +71,10 @@ def test_previous_run_is_the_default_baseline(tmp_path: Path) -> None:
     assert [(b.datetime.day, c.datetime.day) for b, c in pairs] == [(12, 13)]
     frame, _ = results_frame(runs)
     table = changes.changes_table(frame, runs, pairs)
-    assert len(table) == 10
+    assert len(table) == 15  # 10 training steps + 5 interleaved framework/scratch sweeps
     assert set(table["verdict"]) == {changes.SLOWER}
     counts = changes.verdict_counts(table)
-    assert counts[changes.SLOWER].tolist() == [10]
+    assert counts[changes.SLOWER].tolist() == [15]
 
 
 def test_explicit_baseline_and_runs_without_data(tmp_path: Path) -> None:

@@ -33,9 +33,9 @@ def known_run() -> dict[str, Any]:
         bench("matmul", "mm1025", 0.03, n=1025, gflops=100.0, gbps=1.0, **mm),
         bench("matmul", "mv1024", 0.001, n=1024, op="mv", precision="float32", flops=2e6, bytes=1e7),
         bench("training", "fw1", 0.001, impl="framework", depth=1, step_s=0.001, epoch_s=0.2, val_accuracy=0.85,
-              flops_per_step=3e7),
+              flops_per_step=3e7, profile="seed", input_mode="device-tensors"),
         bench("training", "sc1", 0.002, impl="scratch", depth=1, step_s=0.002, epoch_s=0.4, val_accuracy=0.84,
-              flops_per_step=3e7),
+              flops_per_step=3e7, profile="seed", input_mode="device-tensors"),
         {"name": "test_foreign", "fullname": "t.py::test_foreign", "group": "g", "params": {"a": 1},
          "extra_info": {"whatever": 1}, "stats": {"median": 0.5, "iqr": 0.1, "rounds": 7}},
     ]  # fmt: skip
@@ -92,8 +92,8 @@ def test_efficiency_fractions(known) -> None:
     assert table.loc["mm n=1024", "% of peak"] == pytest.approx(0.5)
     assert table.loc["mv n=1024", "% of measured"] == pytest.approx(10.0 / 20.0)
     assert table.loc["mv n=1024", "% of theoretical"] == pytest.approx(10.0 / 40.0)
-    assert table.loc["training framework depth 1", "GFLOP/s"] == pytest.approx(30.0)
-    assert table.loc["training framework depth 1", "% of peak"] == pytest.approx(0.1)
+    assert table.loc["training framework seed depth 1 (device-tensors)", "GFLOP/s"] == pytest.approx(30.0)
+    assert table.loc["training framework seed depth 1 (device-tensors)", "% of peak"] == pytest.approx(0.1)
 
 
 def test_generic_table_holds_foreign_benchmarks(known) -> None:
@@ -129,3 +129,14 @@ def test_display_merges_intervals_and_formats_times() -> None:
     assert shown.columns.tolist() == ["median", "ratio (95% CI)"]
     assert shown.iloc[0].tolist() == ["1.5 ms", "1.500 [1.200, 1.800]"]
     assert fmt_time(2.5e-6) == "2.5 µs"
+
+
+def test_training_ratio_prefers_the_interleaved_benchmark(tmp_path: Path) -> None:
+    fx.write_json(tmp_path / "r.json", fx.make_run("laptop", matmul=False, alignment=False))
+    frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
+    table = tables.training_table(frame)
+    assert table["depth"].tolist() == [1, 2, 3, 4, 5]
+    assert set(table["ratio basis"]) == {"interleaved"}
+    assert table["scratch/framework"].tolist() == pytest.approx([1.5 + 0.02 * d for d in range(1, 6)])
+    assert (table["scratch/framework low"] < table["scratch/framework"]).all()
+    assert set(table["profile"]) == {"seed"} and set(table["input mode"]) == {"device-tensors"}
