@@ -25,57 +25,124 @@ CUDA_DEFAULT_PRECISIONS = PRECISIONS
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bench", "torch benchmark harness")
     add = group.addoption
-    add("--bench-devices", default=os.environ.get("BENCH_DEVICES", "all"),
-        help="devices to measure: all, cpu, cuda, cuda:N, comma separated (default: all; env BENCH_DEVICES)")
-    add("--bench-sizes", default=os.environ.get("BENCH_SIZES", "1024-1032"),
+    add(
+        "--bench-devices",
+        default=os.environ.get("BENCH_DEVICES", "all"),
+        help="devices to measure: all, cpu, cuda, cuda:N, comma separated (default: all; env BENCH_DEVICES)",
+    )
+    add(
+        "--bench-sizes",
+        default=os.environ.get("BENCH_SIZES", "1024-1032"),
         help="matrix sizes n: N-M ranges and/or a comma list (default: 1024-1032; the d2l exercise used "
-             "1024,1025,1026,1028,1032; env BENCH_SIZES)")
+        "1024,1025,1026,1028,1032; env BENCH_SIZES)",
+    )
     add("--bench-ops", default="all", help=f"matrix ops: {', '.join(OPS)} or all (default: all)")
-    add("--bench-cpu-precisions", default=",".join(CPU_DEFAULT_PRECISIONS),
-        help=f"precisions on the CPU: {', '.join(PRECISIONS)} (default: float32)")
-    add("--bench-cuda-precisions", default="all",
-        help=f"precisions on CUDA: {', '.join(PRECISIONS)} or all (default: all)")
-    add("--bench-threads", type=int, default=None,
-        help="torch CPU threads (default: torch's choice); recorded with every result")
-    add("--bench-warmup-time", type=float, default=0.1,
-        help="seconds of warmup before calibration and timing, always applied (default: 0.1)")
-    add("--bench-min-round-time", type=float, default=0.01,
-        help="calibrate calls per round so one round lasts at least this many seconds (default: 0.01)")
-    add("--bench-align-rounds", type=int, default=25,
-        help="interleaved rounds of the alignment study (default: 25)")
-    add("--bench-full", action="store_true", default=False,
-        help="training: time whole epochs instead of a bounded number of steps")
-    add("--bench-data-root", default=os.environ.get("FASHION_MNIST_ROOT"),
+    add(
+        "--bench-cpu-precisions",
+        default=",".join(CPU_DEFAULT_PRECISIONS),
+        help=f"precisions on the CPU: {', '.join(PRECISIONS)} (default: float32)",
+    )
+    add(
+        "--bench-cuda-precisions",
+        default="all",
+        help=f"precisions on CUDA: {', '.join(PRECISIONS)} or all (default: all)",
+    )
+    add(
+        "--bench-threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: torch's choice); recorded with every result",
+    )
+    add(
+        "--bench-warmup-time",
+        type=float,
+        default=0.1,
+        help="seconds of warmup before calibration and timing, always applied (default: 0.1)",
+    )
+    add(
+        "--bench-min-round-time",
+        type=float,
+        default=0.01,
+        help="calibrate calls per round so one round lasts at least this many seconds (default: 0.01)",
+    )
+    add("--bench-align-rounds", type=int, default=25, help="interleaved rounds of the alignment study (default: 25)")
+    add(
+        "--bench-full",
+        action="store_true",
+        default=False,
+        help="training: time whole epochs instead of a bounded number of steps",
+    )
+    add(
+        "--bench-data-root",
+        default=os.environ.get("FASHION_MNIST_ROOT"),
         help="folder holding FashionMNIST/raw (torchvision layout); default: env FASHION_MNIST_ROOT, "
-             "else a synthetic learnable data set")
+        "else a synthetic learnable data set",
+    )
     # Training (issue 4): parsed and validated in bench/training/options.py.
     add("--bench-train-batch-size", type=int, default=256, help="training: minibatch size (default: 256)")
     add("--bench-train-lr", type=float, default=0.1, help="training: SGD learning rate (default: 0.1)")
-    add("--bench-train-wide-width", type=int, default=None,
-        help="training: hidden width of the 'wide' profile (default: 1024, 4096 with --bench-full)")
-    add("--bench-train-input-modes", default="device-tensors,dataloader",
-        help="training: device-tensors, dataloader or both, comma separated (default: both)")
+    add(
+        "--bench-train-wide-width",
+        type=int,
+        default=None,
+        help="training: hidden width of the 'wide' profile (default: 1024, 4096 with --bench-full)",
+    )
+    add(
+        "--bench-train-input-modes",
+        default="device-tensors,dataloader",
+        help="training: device-tensors, dataloader or both, comma separated (default: both)",
+    )
     add("--bench-train-workers", type=int, default=0, help="training: DataLoader num_workers (default: 0)")
-    add("--bench-train-val-samples", type=int, default=None,
-        help="training: samples of each split evaluated after timing (default: 2000; 0 or --bench-full: all)")
-    add("--bench-train-rounds", type=int, default=25,
-        help="training: interleaved framework/scratch rounds of the comparison benchmark (default: 25)")
-    add("--bench-compile", action="store_true", default=False,
-        help="training: also time the framework model under torch.compile (slow to compile on a CPU)")
-    add("--bench-study", action="store_true", default=False,
-        help="also run the opt-in hyperparameter study (same as selecting -m study)")
+    add(
+        "--bench-train-val-samples",
+        type=int,
+        default=None,
+        help="training: samples of each split evaluated after timing (default: 2000; 0 or --bench-full: all)",
+    )
+    add(
+        "--bench-train-rounds",
+        type=int,
+        default=25,
+        help="training: interleaved framework/scratch rounds of the comparison benchmark (default: 25)",
+    )
+    add(
+        "--bench-compile",
+        action="store_true",
+        default=False,
+        help="training: also time the framework model under torch.compile (slow to compile on a CPU)",
+    )
+    add(
+        "--bench-study",
+        action="store_true",
+        default=False,
+        help="also run the opt-in hyperparameter study (same as selecting -m study)",
+    )
     # Hyperparameter study (issue 7): parsed and validated in bench/study/options.py.
-    add("--bench-study-full", action="store_true", default=False,
-        help="study: the exercise's full ranges (hidden units 64..8192, lr 0.001..1), more epochs and seeds")
-    add("--bench-study-data", default="auto",
+    add(
+        "--bench-study-full",
+        action="store_true",
+        default=False,
+        help="study: the exercise's full ranges (hidden units 64..8192, lr 0.001..1), more epochs and seeds",
+    )
+    add(
+        "--bench-study-data",
+        default="auto",
         help="study data: auto, fashion-mnist, digits-8x8 or synthetic (default auto: Fashion-MNIST with "
-             "--bench-data-root, else scikit-learn's digits, else synthetic)")
-    add("--bench-study-seeds", type=int, default=None,
-        help="study: seeds per point (default: 3 quick, 5 full)")
-    add("--bench-study-epochs", type=int, default=None,
-        help="study: epochs per training, every data set (default: per profile and data set)")
-    add("--bench-study-train-samples", type=int, default=None,
-        help="study: bound on training samples (default: 12000 quick, all full)")
+        "--bench-data-root, else scikit-learn's digits, else synthetic)",
+    )
+    add("--bench-study-seeds", type=int, default=None, help="study: seeds per point (default: 3 quick, 5 full)")
+    add(
+        "--bench-study-epochs",
+        type=int,
+        default=None,
+        help="study: epochs per training, every data set (default: per profile and data set)",
+    )
+    add(
+        "--bench-study-train-samples",
+        type=int,
+        default=None,
+        help="study: bound on training samples (default: 12000 quick, all full)",
+    )
 
 
 @dataclass(frozen=True)
