@@ -65,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=0.01,
         help="calibrate calls per round so one round lasts at least this many seconds (default: 0.01)",
     )
-    add("--bench-align-rounds", type=int, default=25, help="interleaved rounds of the alignment study (default: 25)")
+    add("--bench-align-rounds", type=int, default=40, help="interleaved rounds of the alignment study (default: 40)")
     add(
         "--bench-full",
         action="store_true",

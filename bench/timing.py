@@ -180,7 +180,9 @@ def measure_interleaved(
     """Time several workloads round by round (ABC ABC ...), so drift hits all of them alike.
 
     Each workload is warmed up and calibrated on its own; the starting workload rotates every
-    round so none is always first after a pause. pytest-benchmark's own statistics describe one
+    round so none is always first after a pause. A workload that has a ``rotate()`` method
+    (e.g. :class:`bench.kernels.matmul.FreshOperandsCall`) has it called, untimed, before each of
+    its rounds. pytest-benchmark's own statistics describe one
     whole sweep; the per-workload data returned here is what ratios are computed from.
     """
     keys = list(fns)
@@ -212,4 +214,7 @@ def measure_interleaved(
 def _sweep(fns, keys, clock, iterations, data, round_index: int) -> None:
     start = round_index % len(keys)
     for key in keys[start:] + keys[:start]:
+        rotate = getattr(fns[key], "rotate", None)
+        if rotate is not None:  # a workload with several input sets switches between rounds, untimed
+            rotate()
         data[key].append(time_batch(fns[key], clock, iterations[key]) / iterations[key])

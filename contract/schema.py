@@ -77,6 +77,7 @@ ALIGNMENT_FIELDS = COMMON_FIELDS + (
     "tf32",
     "baseline_n",  # the size every penalty is relative to (1024)
     "sizes",  # list[int], in the order given
+    "fresh_operands_per_round",  # bool: operands copied to new memory before each round
     "per_size",  # {str(n): PER_SIZE_FIELDS}
     "readings",
 )

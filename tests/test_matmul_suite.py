@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from bench.kernels.alignment import baseline_size, penalties
-from bench.kernels.matmul import MatmulCase, matmul_call, operands, reference_check
+from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, operands, reference_check
 from contract.schema import ALIGNMENT_FIELDS, MATMUL_FIELDS, PER_SIZE_FIELDS, SCHEMA_VERSION, TIMING_FIELDS
 from tests.support import TINY_BUDGET, load_single_run, run_session
 
@@ -35,6 +35,15 @@ def test_timed_call_computes_the_product(op):
     reference_check(case)  # raises on a wrong result
     result = matmul_call(case)()
     assert result.shape == (1027, case.rhs_cols)
+
+
+def test_fresh_operands_move_to_new_memory_with_the_same_values():
+    call = FreshOperandsCall(MatmulCase("mv", 1024, "cpu", "float32"))
+    before = call.a.data_ptr()
+    first = call().clone()
+    call.rotate()
+    assert call.a.data_ptr() != before  # new memory ...
+    assert torch.equal(call(), first)  # ... same product
 
 
 def test_reference_check_catches_a_wrong_product(monkeypatch):

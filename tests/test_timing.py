@@ -69,6 +69,30 @@ def test_calibrate_gives_one_iteration_for_slow_calls():
     assert calibrate(work, work.clock, 0.01, estimate_s=0.05).iterations == 1
 
 
+def test_interleaved_sweep_rotates_the_start_and_the_inputs():
+    from bench.timing import _sweep
+
+    order: list[str] = []
+
+    class Work:
+        def __init__(self, key: str):
+            self.key, self.rotations = key, 0
+
+        def __call__(self) -> None:
+            order.append(self.key)
+
+        def rotate(self) -> None:
+            self.rotations += 1
+
+    fns = {k: Work(k) for k in "abc"}
+    data: dict[str, list[float]] = {k: [] for k in fns}
+    for round_index in range(3):
+        _sweep(fns, list(fns), time.perf_counter, dict.fromkeys(fns, 2), data, round_index)
+    assert order == list("aabbcc" + "bbccaa" + "ccaabb")  # each round starts one workload later
+    assert all(len(v) == 3 for v in data.values())  # one paired value per round
+    assert [w.rotations for w in fns.values()] == [3, 3, 3]  # fresh inputs before each round
+
+
 def test_plan_rounds_fills_the_budget_within_bounds():
     policy = TimingPolicy(max_time_s=1.0, min_rounds=5)
     assert plan_rounds(0.01, policy) == 100

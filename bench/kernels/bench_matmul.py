@@ -13,7 +13,7 @@ import pytest
 
 from bench import hardware
 from bench.kernels.alignment import baseline_size, penalties, per_size_record
-from bench.kernels.matmul import MatmulCase, matmul_call, reference_check, tf32_mode
+from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check, tf32_mode
 from bench.plugin import bench_options
 from bench.record import common_extra_info, median_seconds, rate
 from bench.timing import measure, measure_interleaved
@@ -78,7 +78,11 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
     with tf32_mode(cases[baseline].tf32):
         before = hardware.sample_readings(device)
         result = measure_interleaved(
-            benchmark, {n: matmul_call(c) for n, c in cases.items()}, device, timing_policy, bench_opts.align_rounds
+            benchmark,
+            {n: FreshOperandsCall(c) for n, c in cases.items()},
+            device,
+            timing_policy,
+            bench_opts.align_rounds,
         )
         after = hardware.sample_readings(device)
     ratios = penalties(result.data, baseline)
@@ -89,6 +93,7 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
         tf32=cases[baseline].tf32,
         baseline_n=baseline,
         sizes=list(sizes),
+        fresh_operands_per_round=True,
         per_size={
             str(n): per_size_record(result.data[n], result.iterations[n], c.flops, c.bytes, ratios[n])
             for n, c in cases.items()
