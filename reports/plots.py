@@ -42,7 +42,9 @@ def to_svg(fig: plt.Figure, salt: str) -> str:
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)  # RDF boilerplate
-    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="plot"', svg, count=1)
+    # Keep the natural size (a one-panel figure must not be blown up to the page width); CSS
+    # lets it shrink on narrow screens.
+    return svg.replace("<svg", '<svg class="plot"', 1)
 
 
 def plain_log(ax: plt.Axes) -> None:

@@ -96,6 +96,21 @@ def _gbps(value: Any) -> str:
     return f"{float(value):.1f} GB/s"
 
 
+def blas_summary(blas: Any) -> str:
+    """torch's BLAS/LAPACK/oneDNN build facts in one short line (the record keeps them all)."""
+    if not isinstance(blas, dict):
+        return str(blas)
+    build = blas.get("build") if isinstance(blas.get("build"), dict) else {}
+    parts = [f"BLAS {build['BLAS_INFO']}" if build.get("BLAS_INFO") else ""]
+    for line in blas.get("libraries") or []:
+        text = str(line)
+        if "MKL-DNN" in text or "oneDNN" in text:
+            parts.append(text.split(" (")[0].replace("Intel(R) ", ""))
+        elif text.startswith("CPU capability usage"):
+            parts.append(text.replace("CPU capability usage: ", "kernels "))
+    return ", ".join(p for p in parts if p) or UNKNOWN
+
+
 def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
     """Rows = hardware and software facts, one column per machine_id (all values as text)."""
     columns: dict[str, dict[str, str]] = {}
@@ -134,12 +149,15 @@ def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
             col[f"{p} compute capability"] = _show(gpu, "compute_capability")
             col[f"{p} SMs"] = _show(gpu, "sm_count")
             col[f"{p} driver / CUDA"] = f"{_show(gpu, 'driver')} / {_show(gpu, 'cuda')}"
-        for key in ("python", "torch", "torch_cuda", "cudnn", "numpy", "pytest_benchmark", "blas"):
+        for key in ("python", "torch", "torch_cuda", "cudnn", "numpy", "pytest_benchmark"):
             col[f"software: {key}"] = (
                 _show(sw, key) if sw else text_or_unknown(info.get("python_version") if key == "python" else None)
             )
+        col["software: blas"] = _show(sw, "blas", blas_summary)
         col["software: threads"] = _show(
-            sw, "threads", lambda v: ", ".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else str(v)
+            sw,
+            "threads",
+            lambda v: ", ".join(f"{k}={x}" for k, x in v.items() if x is not None) if isinstance(v, dict) else str(v),
         )
         columns[machine] = col
     order = {key: i for i, key in enumerate(dict.fromkeys(k for col in columns.values() for k in col))}

@@ -133,3 +133,15 @@ def test_thousand_runs_render(tmp_path: Path) -> None:
     assert "1000 runs" in html and "4 machines" in html
     machines = json.loads(json.dumps(sorted({"laptop-2", "gpubox-2"})))
     assert all(m in html for m in machines)
+
+
+def test_committed_example_runs_still_render(tmp_path: Path) -> None:
+    """Real saved runs of the suite (examples/runs): the format contract holds on real data."""
+    runs = Path(__file__).resolve().parent.parent / "examples" / "runs"
+    out = tmp_path / "report.html"
+    assert main(["build", str(runs), "-o", str(out), "--quiet"]) == 0
+    html = out.read_text()
+    for section in SECTION_IDS:
+        assert f'<section id="{section}">' in html
+    assert "vm-d8869f87" in html
+    assert "No training benchmarks found." not in html and "No study records" not in html
