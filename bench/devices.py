@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -77,3 +79,14 @@ def synchronize(device: str) -> None:
     """Wait for queued work: CUDA kernels run asynchronously to the Python thread."""
     if device.startswith("cuda"):
         torch.cuda.synchronize(torch.device(device))
+
+
+@contextmanager
+def tf32_mode(enabled: bool) -> Iterator[None]:
+    """Allow (or forbid) TF32 tensor-core math for float32 matmuls, restoring the old setting."""
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous

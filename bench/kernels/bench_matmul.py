@@ -12,8 +12,9 @@ from __future__ import annotations
 import pytest
 
 from bench import hardware
+from bench.devices import tf32_mode
 from bench.kernels.alignment import baseline_size, penalties, per_size_record
-from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check, tf32_mode
+from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
 from bench.record import common_extra_info, median_seconds, rate
 from bench.timing import measure, measure_interleaved

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
+from bench.devices import tf32_mode
 from contract.schema import OP_MM
 
 DTYPES = {
@@ -94,17 +94,6 @@ class FreshOperandsCall:
         """New memory for every operand (untimed), touched once so the round starts warm."""
         self.a, self.b, self.out = (t.clone() for t in self.master)
         self()
-
-
-@contextmanager
-def tf32_mode(enabled: bool) -> Iterator[None]:
-    """Allow (or forbid) TF32 tensor-core math for float32 matmuls, restoring the old setting."""
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = enabled
-    try:
-        yield
-    finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous
 
 
 def reference_check(case: MatmulCase) -> None:

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from bench import hardware
+from bench.devices import tf32_mode
 from bench.plugin import bench_options
 from bench.record import common_extra_info, median_seconds
 from bench.timing import make_clock, measure, measure_interleaved, time_batch
@@ -26,7 +27,6 @@ from bench.training.options import TrainingOptions, parse_training_options
 from bench.training.record import config_record, interleaved_record, rates
 from bench.training.runner import (
     epoch_time,
-    float32_matmuls,
     full_epoch_policy,
     interleaved_rounds,
     new_trainer,
@@ -91,7 +91,7 @@ def test_training(benchmark, device, profile, depth, input_mode, impl, training_
     dataset = load_dataset(opts.data_root)
     equivalence = verify(config, impl, dataset, opts)
     clock = make_clock(config.device)
-    with float32_matmuls():
+    with tf32_mode(False):  # true float32 math: the equivalence tolerance and the recorded dtype assume it
         trainer = new_trainer(config, impl, dataset, opts, clock if opts.full else None)
         steps_per_epoch = trainer.batches.steps_per_epoch
         policy = timing_policy
@@ -129,7 +129,7 @@ def test_training_interleaved(benchmark, device, profile, depth, input_mode, tra
     benchmark.group = config.interleaved_group
     dataset = load_dataset(opts.data_root)
     equivalence = verify(config, FRAMEWORK, dataset, opts)
-    with float32_matmuls():
+    with tf32_mode(False):  # true float32 math: the equivalence tolerance and the recorded dtype assume it
         steps = {impl: new_trainer(config, impl, dataset, opts).step for impl in (FRAMEWORK, SCRATCH)}
         clock = make_clock(config.device)
         estimates = [time_batch(step, clock, 2) / 2 for step in steps.values()] if benchmark.enabled else []

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bench.options import parse_list
 from bench.plugin import bench_options
 
 INPUT_MODES = ("device-tensors", "dataloader")
@@ -65,13 +66,7 @@ def parse_training_options(config: pytest.Config) -> TrainingOptions:
 
 
 def parse_input_modes(text: str) -> tuple[str, ...]:
-    items = [p.strip() for p in text.split(",") if p.strip()]
-    if items == ["all"]:
-        return INPUT_MODES
-    unknown = [i for i in items if i not in INPUT_MODES]
-    if unknown or not items:
-        raise ValueError(f"unknown input mode {unknown or text!r}; choose from {', '.join(INPUT_MODES)} or 'all'")
-    return tuple(dict.fromkeys(items))
+    return parse_list(text, INPUT_MODES, "input mode")
 
 
 def _val_samples(value: int | None, full: bool) -> int | None:

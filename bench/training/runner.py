@@ -6,13 +6,12 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-import torch
 
+from bench.devices import tf32_mode
 from bench.timing import TimingPolicy
 from bench.training.batches import make_batches
 from bench.training.cases import Config
@@ -44,7 +43,7 @@ def verify(config: Config, impl: str, dataset: Dataset, options: TrainingOptions
     key = (config, candidate, dataset.name, dataset.source, options.batch_size, options.lr)
     if key in _verified:
         return _verified[key]
-    with float32_matmuls():
+    with tf32_mode(False):  # true float32 math: the equivalence tolerance and the recorded dtype assume it
         ref = new_trainer(config, reference, dataset, options)
         cand = new_trainer(config, candidate, dataset, options)
         try:
@@ -87,15 +86,3 @@ def epoch_time(marks: list[float], step_s: float | None, steps_per_epoch: int) -
     if epochs:
         return statistics.median(epochs), f"measured ({len(epochs)} whole epochs)"
     return (step_s * steps_per_epoch if step_s else None), "step_s x steps_per_epoch"
-
-
-@contextmanager
-def float32_matmuls() -> Iterator[None]:
-    """Forbid TF32 for the training runs (another benchmark may have allowed it), restoring after:
-    the equivalence tolerance and the recorded dtype assume true float32 math."""
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous
