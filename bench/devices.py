@@ -83,10 +83,23 @@ def synchronize(device: str) -> None:
 
 @contextmanager
 def tf32_mode(enabled: bool) -> Iterator[None]:
-    """Allow (or forbid) TF32 tensor-core math for float32 matmuls, restoring the old setting."""
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = enabled
+    """Allow (or forbid) TF32 tensor-core math for float32 matmuls, restoring the old setting.
+
+    torch >= 2.9 has two APIs (``allow_tf32`` and ``fp32_precision``) and raises when a program
+    mixes them, so this uses whichever one is in force: the new one once anything set it
+    (``fp32_precision`` is no longer "none"), else the legacy flag.
+    """
+    matmul = torch.backends.cuda.matmul
+    new_api = getattr(matmul, "fp32_precision", "none") != "none"
+    previous = matmul.fp32_precision if new_api else matmul.allow_tf32
+    if new_api:
+        matmul.fp32_precision = "tf32" if enabled else "ieee"
+    else:
+        matmul.allow_tf32 = enabled
     try:
         yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous
+        if new_api:
+            matmul.fp32_precision = previous
+        else:
+            matmul.allow_tf32 = previous

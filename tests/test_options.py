@@ -62,3 +62,41 @@ def test_resolve_devices_keeps_absent_cuda_with_a_reason():
         assert [d.name for d in devices[1:]] == [f"cuda:{i}" for i in range(count)]
         (missing,) = resolve_devices((f"cuda:{count}",))
         assert "only" in missing.skip_reason
+
+
+def _tf32_state_in_subprocess(code: str) -> str:
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()[-1]
+
+
+def test_tf32_mode_sets_and_restores_the_legacy_flag():
+    import torch
+
+    from bench.devices import tf32_mode
+
+    before = torch.backends.cuda.matmul.allow_tf32
+    with tf32_mode(not before):
+        assert torch.backends.cuda.matmul.allow_tf32 is (not before)
+    assert torch.backends.cuda.matmul.allow_tf32 is before
+
+
+def test_tf32_mode_follows_the_new_precision_api_when_a_program_uses_it():
+    # Reading the legacy flag after the new API was used raises in torch >= 2.9: never mix them.
+    code = (
+        "import torch\n"
+        "from bench.devices import tf32_mode\n"
+        "if not hasattr(torch.backends.cuda.matmul, 'fp32_precision'):\n"
+        "    print('skip'); raise SystemExit\n"
+        "torch.backends.fp32_precision = 'tf32'\n"
+        "with tf32_mode(False):\n"
+        "    inside = torch.backends.cuda.matmul.fp32_precision\n"
+        "print(inside + ',' + torch.backends.cuda.matmul.fp32_precision)\n"
+    )
+    result = _tf32_state_in_subprocess(code)
+    if result == "skip":
+        pytest.skip("this torch has only the legacy TF32 flag")
+    assert result == "ieee,tf32"

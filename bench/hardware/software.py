@@ -11,7 +11,16 @@ import re
 from importlib import metadata
 from typing import Any
 
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "CUDA_VISIBLE_DEVICES")
+# Environment that changes what a benchmark runs: threads, visible GPUs, and TF32 overrides that
+# silently turn the float32-tf32 case into plain float32 (or the reverse).
+THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_TF32_OVERRIDE",
+    "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE",
+)
 _BUILD_KEYS = (
     "BLAS_INFO",
     "LAPACK_INFO",
