@@ -316,6 +316,7 @@ READING_FIELDS = (
 VOLATILE_MACHINE_PATHS = (
     "harness.bandwidth",
     "harness.collection_s",
+    "harness.cpu.reported_mhz",  # /proc/cpuinfo "cpu MHz" is cpu0's current clock on bare metal
     "cpu.hz_actual",
     "cpu.hz_actual_friendly",
     "cpu.hz_advertised",

@@ -103,3 +103,17 @@ def test_real_gpu_record_through_nvml(machine: dict) -> None:
     assert machine["bandwidth"]["cuda:0"]["copy_gbps"] > 0
     reading = hardware.sample_readings("cuda:0")["gpu"]
     assert "error" not in reading and reading["sm_clock_mhz"] is not None
+
+
+def test_a_failing_section_is_recorded_as_unavailable_not_raised(monkeypatch):
+    """The record is written when the run is saved: one broken section must not lose the run."""
+    from bench.hardware import memory, record
+
+    def broken() -> dict:
+        raise OSError("sysfs went away")
+
+    monkeypatch.setattr(memory, "collect_memory", broken)
+    rec = record.collect(measure_bandwidth=False)
+    assert rec["memory"] == {}
+    assert rec["unavailable"]["memory"] == "collection failed: OSError: sysfs went away"
+    assert rec["cpu"] and rec["machine_id"]  # the other sections are intact
