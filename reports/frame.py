@@ -138,20 +138,45 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         }
         return [base], ""
     if kind == KIND_TRAINING_INTERLEAVED:
-        low, high = pair(info.get("ratio_ci"))
-        base |= {
-            "impl": "interleaved",
-            "depth": num(info.get("depth")),
-            "profile": text(info.get("profile")),
-            "input_mode": text(info.get("input_mode")),
-            "ratio": num(info.get("ratio")),
-            "ratio_lo": low,
-            "ratio_hi": high,
-        }
-        return [base], ""
+        return interleaved_rows(base, info), ""
     if kind == KIND_STUDY:
         base |= {"val_accuracy": num(info.get("val_accuracy"))}
     return [base], ""
+
+
+def interleaved_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per implementation of an interleaved training benchmark, each carrying the paired
+    scratch/framework ratio. The benchmark's own ``stats`` time a whole sweep, whose length
+    follows each run's calibration; per-implementation step times are what runs can be compared on.
+    """
+    low, high = pair(info.get("ratio_ci"))
+    step = info.get("step_s") if isinstance(info.get("step_s"), dict) else {}
+    data = info.get("data") if isinstance(info.get("data"), dict) else {}
+    shared = base | {
+        "depth": num(info.get("depth")),
+        "profile": text(info.get("profile")),
+        "input_mode": text(info.get("input_mode")),
+        "ratio": num(info.get("ratio")),
+        "ratio_lo": low,
+        "ratio_hi": high,
+        "iqr_s": math.nan,
+    }
+    rows = []
+    for impl in sorted(set(step) | set(data)):
+        times = raw_data(data.get(impl))
+        rows.append(
+            shared
+            | {
+                "key": f"{base['fullname']} impl={impl}",
+                "name": f"{base['name']} {impl}",
+                "impl": str(impl),
+                "median_s": num(step.get(impl)),
+                "step_s": num(step.get(impl)),
+                "rounds": float(len(times)) if times else math.nan,
+                "data": times,
+            }
+        )
+    return rows or [shared | {"impl": UNKNOWN, "data": None}]
 
 
 def pair(value: Any) -> tuple[float, float]:

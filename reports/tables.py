@@ -293,15 +293,15 @@ def training_table(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     groups = now.groupby(["machine_id", "device", "profile", "input_mode", "depth"], sort=True, dropna=False)
     for (machine, device, profile, mode, depth), g in groups:
-        by_impl = {str(r.impl): r for r in g.itertuples()}
         row: dict[str, Any] = dict(zip(TRAINING_KEYS, (machine, device, profile, mode, int(depth)), strict=True))
-        timed = {impl: r for impl, r in sorted(by_impl.items()) if impl != "interleaved"}
+        timed = {str(r.impl): r for r in g[g["kind"] == "training"].sort_values("impl").itertuples()}
+        paired = next(g[g["kind"] == "training-interleaved"].itertuples(), None)
         for impl, r in timed.items():
             row[f"{impl} step_s"] = r.step_s
             row[f"{impl} epoch_s"] = r.epoch_s
         ratio = low = high = math.nan
         basis = UNKNOWN
-        fw, sc, paired = timed.get("framework"), timed.get("scratch"), by_impl.get("interleaved")
+        fw, sc = timed.get("framework"), timed.get("scratch")
         if paired is not None and not math.isnan(paired.ratio):
             ratio, low, high, basis = paired.ratio, paired.ratio_lo, paired.ratio_hi, "interleaved"
         elif fw is not None and sc is not None:

@@ -405,6 +405,8 @@ def make_run(
         if training:
             for depth in range(1, 6):  # framework and scratch alternated round by round
                 ratio = 1.5 + 0.02 * depth
+                framework = 1e-3 * depth
+                data = {"framework": noisy(framework), "scratch": noisy(framework * ratio)}
                 extra = common | {
                     "kind": "training-interleaved",
                     "dtype": "float32",
@@ -416,6 +418,9 @@ def make_run(
                     "impls": ["framework", "scratch"],
                     "ratio": ratio,
                     "ratio_ci": [ratio - 0.03, ratio + 0.04],
+                    "iterations": {"framework": 10, "scratch": 7},
+                    "data": data,
+                    "step_s": {impl: float(np.median(times)) for impl, times in data.items()},
                 }
                 benches.append(
                     _bench(

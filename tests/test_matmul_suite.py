@@ -1,5 +1,7 @@
 """The matmul suite: workload arithmetic, penalties, and a real benchmark session's saved JSON."""
 
+import json
+
 import pytest
 import torch
 
@@ -122,3 +124,20 @@ def test_real_session_saves_every_field(tmp_path):
         low, high = entry["penalty_ci"]
         assert low <= entry["penalty"] <= high
     assert align["per_size"]["1024"]["penalty"] == 1.0
+
+
+def test_profiling_a_session_does_not_break_interleaved_benchmarks(tmp_path):
+    """--benchmark-cprofile calls each benchmark once more after its rounds."""
+    proc = run_session(
+        "bench/kernels",
+        "-k",
+        "alignment and mv",
+        "--bench-devices=cpu",
+        "--bench-sizes=1024,1025",
+        "--benchmark-cprofile=tottime",
+        f"--benchmark-json={tmp_path / 'run.json'}",
+        *TINY_BUDGET,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (bench,) = json.loads((tmp_path / "run.json").read_text())["benchmarks"]
+    assert len(bench["extra_info"]["per_size"]["1025"]["data"]) == 3  # the profiled call added no round
