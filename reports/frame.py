@@ -27,7 +27,7 @@ KIND_OTHER = "other"  # a benchmark of another suite (or of an unreadable schema
 
 COLUMNS = (
     "run", "path", "machine_id", "datetime", "key", "name", "fullname", "group", "params", "kind",
-    "op", "device", "device_name", "precision", "dtype", "n", "impl", "depth", "profile", "input_mode",
+    "op", "device", "device_name", "precision", "dtype", "threads", "n", "impl", "depth", "profile", "input_mode",
     "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps",
     "penalty", "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi",
     "step_s", "epoch_s", "val_accuracy", "data", "extra",
@@ -105,6 +105,7 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         "device_name": text(info.get("device_name")),
         "dtype": text(info.get("dtype")),
         "precision": text(info.get("precision") or info.get("dtype")),
+        "threads": num(info.get("threads")),
         "extra": info,
     }
     if kind == KIND_MATMUL:
@@ -232,8 +233,8 @@ def results_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
             if warning:
                 warnings.append(warning)
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-    for column in ("n", "depth", "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps", "penalty",
-                   "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi", "step_s", "epoch_s",
+    for column in ("threads", "n", "depth", "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps",
+                   "penalty", "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi", "step_s", "epoch_s",
                    "val_accuracy"):  # fmt: skip
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["datetime"] = pd.to_datetime(frame["datetime"])

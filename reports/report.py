@@ -108,7 +108,8 @@ def build_report(
         "4. Efficiency against the hardware's limits",
         "How close each workload gets to the machine: compute-bound matrix products should approach the "
         "nominal peak FLOP/s, memory-bound ones (mv) the measured copy bandwidth. Peaks are nominal "
-        "(cores x clock x FMA width, or the GPU's datasheet rate); matmuls show their best n. Above 100 % means "
+        "(cores x clock x FMA width, or the GPU's datasheet rate); a CPU peak is scaled to the cores the run's "
+        "threads could use. Matmuls show their best n. Above 100 % means "
         "the limit is understated, not that physics broke: a CPU peak taken at a reported base clock when the "
         "turbo clock is unknown (as in most VMs), or an n=1024 matrix-vector operand (4 MB in float32) served "
         "from a cache larger than it, faster than the DRAM copy bandwidth.",

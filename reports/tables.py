@@ -223,15 +223,17 @@ def alignment_rows(results: pd.DataFrame) -> pd.DataFrame:
         parts.append(part.drop_duplicates("n", keep="last"))
     if not parts:
         return pd.DataFrame(columns=[*keys, "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
-                                     "penalty_hi", "source", "device_name"])  # fmt: skip
+                                     "penalty_hi", "source", "device_name", "threads"])  # fmt: skip
     out = pd.concat(parts, ignore_index=True)
-    return out[[*keys, "device_name", "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo", "penalty_hi",
-                "source"]].sort_values([*keys, "n"]).reset_index(drop=True)  # fmt: skip
+    return out[[*keys, "device_name", "threads", "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
+                "penalty_hi", "source"]].sort_values([*keys, "n"]).reset_index(drop=True)  # fmt: skip
 
 
 def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], list[float]]:
-    """median(n) / median(smallest n) per row, with a ratio-of-medians interval when data exist."""
-    base = part.loc[part["n"].idxmin()]
+    """median(n) / median(1024) per row (the smallest n when 1024 was not measured, as the harness's
+    own baseline), with a ratio-of-medians interval when raw data exist."""
+    at_1024 = part[part["n"] == 1024]
+    base = at_1024.iloc[0] if not at_1024.empty else part.loc[part["n"].idxmin()]
     values, lows, highs = [], [], []
     for row in part.itertuples():
         if row.data is not None and base["data"] is not None:
@@ -345,6 +347,16 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
 
 
+def cpu_share(harness: dict[str, Any], row: dict[str, Any]) -> float:
+    """The fraction of a CPU's nominal peak that the run's threads can reach: the peak counts every
+    physical core, and a run pinned to 1 thread of 64 cores must not read as 1.5 % efficient."""
+    cores = _number(_get(harness, "cpu", "physical_cores"))
+    threads = _number(row.get("threads"))
+    if row["device"] != "cpu" or not cores > 0 or not threads > 0:
+        return 1.0
+    return min(threads, cores) / cores
+
+
 def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame:
     """Each workload's best throughput as a fraction of the machine's limits.
 
@@ -365,6 +377,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
                 "device": device,
                 "precision": precision,
                 "workload": f"{op} n={int(best['n'])}",
+                "threads": best["threads"],
                 "GFLOP/s": best["gflops"],
                 "GB/s": best["gbps"],
             }
@@ -378,13 +391,14 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
                 "device": r.device,
                 "precision": r.dtype,
                 "workload": f"training {r.impl} {r.profile} depth {depth} ({r.input_mode})",
+                "threads": r.threads,
                 "GFLOP/s": r.gflops,
                 "GB/s": math.nan,
             }
         )
     for row in rows:
         harness = records.get(row["machine"], {}).get("harness") or {}
-        peak = _number(_get(harness, "peaks", row["device"], row["precision"]))
+        peak = _number(_get(harness, "peaks", row["device"], row["precision"])) * cpu_share(harness, row)
         measured = _number(_get(harness, "bandwidth", row["device"], "copy_gbps"))
         theoretical = _theoretical_gbps(harness, row["device"])
         row |= {

@@ -140,3 +140,11 @@ def test_training_ratio_prefers_the_interleaved_benchmark(tmp_path: Path) -> Non
     assert table["scratch/framework"].tolist() == pytest.approx([1.5 + 0.02 * d for d in range(1, 6)])
     assert (table["scratch/framework low"] < table["scratch/framework"]).all()
     assert set(table["profile"]) == {"seed"} and set(table["input mode"]) == {"device-tensors"}
+
+
+def test_cpu_peak_is_scaled_to_the_threads_used() -> None:
+    harness = {"cpu": {"physical_cores": 8}}
+    assert tables.cpu_share(harness, {"device": "cpu", "threads": 2.0}) == 0.25
+    assert tables.cpu_share(harness, {"device": "cpu", "threads": 16.0}) == 1.0  # hyperthreads add no FMA units
+    assert tables.cpu_share(harness, {"device": "cuda:0", "threads": 1.0}) == 1.0
+    assert tables.cpu_share({}, {"device": "cpu", "threads": 2.0}) == 1.0  # unknown cores: unscaled
