@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
+
+from bench.hardware import sample_readings
 
 Clock = Callable[[], float]
 
@@ -138,8 +141,18 @@ def measure(benchmark: Any, fn: Callable[[], Any], device: str, policy: TimingPo
     cal = calibrate(fn, clock, policy.min_round_s, warm.last_call_s)
     rounds = plan_rounds(cal.round_s, policy)
     use_clock(benchmark, clock)
-    benchmark.pedantic(fn, rounds=rounds, iterations=cal.iterations, warmup_rounds=0)
+    with recorded_readings(benchmark, device):
+        benchmark.pedantic(fn, rounds=rounds, iterations=cal.iterations, warmup_rounds=0)
     return timing_record(clock, warm, cal.iterations, rounds, policy)
+
+
+@contextmanager
+def recorded_readings(benchmark: Any, device: str) -> Iterator[None]:
+    """Clocks, temperature, power and throttle reasons right before and after the timed rounds
+    (after warmup: a GPU sampled before it would read idle) into ``extra_info["readings"]``."""
+    before = sample_readings(device)
+    yield
+    benchmark.extra_info["readings"] = {"before": before, "after": sample_readings(device)}
 
 
 def use_clock(benchmark: Any, clock: Clock) -> None:
@@ -204,7 +217,8 @@ def measure_interleaved(
         into = data if index is not None else {k: [] for k in keys}
         _sweep(fns, keys, clock, iterations, into, index or 0)
 
-    benchmark.pedantic(sweep, rounds=rounds, iterations=1)
+    with recorded_readings(benchmark, device):
+        benchmark.pedantic(sweep, rounds=rounds, iterations=1)
     timing = {
         "clock": clock_name(clock),
         "warmup_calls": sum(w.calls for w in warmups.values()),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-from bench import hardware
 from bench.devices import tf32_mode
 from bench.kernels.alignment import baseline_size, penalties, per_size_record
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
@@ -52,9 +51,7 @@ def test_matmul(benchmark, case: MatmulCase, timing_policy) -> None:
     reference_check(case)
     call = matmul_call(case)
     with tf32_mode(case.tf32):
-        before = hardware.sample_readings(case.device)
         timing = measure(benchmark, call, case.device, timing_policy)
-        after = hardware.sample_readings(case.device)
     median = median_seconds(benchmark)
     benchmark.extra_info.update(common_extra_info(KIND_MATMUL, case.device, case.dtype, timing))
     benchmark.extra_info.update(
@@ -66,7 +63,6 @@ def test_matmul(benchmark, case: MatmulCase, timing_policy) -> None:
         bytes=case.bytes,
         gflops=rate(case.flops, median),
         gbps=rate(case.bytes, median),
-        readings={"before": before, "after": after},
     )
 
 
@@ -77,7 +73,6 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
     cases = {n: MatmulCase(op, n, device, precision) for n in sizes}
     benchmark.group = f"alignment {op} {device} {precision}"
     with tf32_mode(cases[baseline].tf32):
-        before = hardware.sample_readings(device)
         result = measure_interleaved(
             benchmark,
             {n: FreshOperandsCall(c) for n, c in cases.items()},
@@ -85,7 +80,6 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
             timing_policy,
             bench_opts.align_rounds,
         )
-        after = hardware.sample_readings(device)
     ratios = penalties(result.data, baseline)
     benchmark.extra_info.update(common_extra_info(KIND_ALIGNMENT, device, cases[baseline].dtype, result.timing))
     benchmark.extra_info.update(
@@ -99,5 +93,4 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
             str(n): per_size_record(result.data[n], result.iterations[n], c.flops, c.bytes, ratios[n])
             for n, c in cases.items()
         },
-        readings={"before": before, "after": after},
     )

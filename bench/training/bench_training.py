@@ -16,7 +16,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench import hardware
 from bench.devices import tf32_mode
 from bench.plugin import bench_options
 from bench.record import common_extra_info, median_seconds
@@ -97,9 +96,7 @@ def test_training(benchmark, device, profile, depth, input_mode, impl, training_
         policy = timing_policy
         if opts.full and benchmark.enabled:
             policy = full_epoch_policy(policy, time_batch(trainer.step, clock, 3) / 3, steps_per_epoch)
-        before = hardware.sample_readings(config.device)
         timing = measure(benchmark, trainer.step, config.device, policy)
-        after = hardware.sample_readings(config.device)
         data = device_data(dataset, config.device)
         final_loss, _ = evaluate(trainer.forward, data.train_x, data.train_y, opts.val_samples)
         _, val_accuracy = evaluate(trainer.forward, data.val_x, data.val_y, opts.val_samples)
@@ -119,7 +116,6 @@ def test_training(benchmark, device, profile, depth, input_mode, impl, training_
         final_loss=final_loss,
         val_accuracy=val_accuracy,
         equivalence=equivalence.record(),
-        readings={"before": before, "after": after},
     )
 
 
@@ -134,13 +130,10 @@ def test_training_interleaved(benchmark, device, profile, depth, input_mode, tra
         clock = make_clock(config.device)
         estimates = [time_batch(step, clock, 2) / 2 for step in steps.values()] if benchmark.enabled else []
         rounds = interleaved_rounds(estimates, timing_policy, opts.rounds, opts.full)
-        before = hardware.sample_readings(config.device)
         result = measure_interleaved(benchmark, steps, config.device, timing_policy, rounds)
-        after = hardware.sample_readings(config.device)
     benchmark.extra_info.update(common_extra_info(KIND_TRAINING_INTERLEAVED, config.device, DTYPE, result.timing))
     benchmark.extra_info.update(config_record(config, dataset.name, opts))
     benchmark.extra_info.update(
         **interleaved_record(result.data, result.iterations),
         equivalence=equivalence.record(),
-        readings={"before": before, "after": after},
     )
