@@ -85,21 +85,22 @@ def synchronize(device: str) -> None:
 def tf32_mode(enabled: bool) -> Iterator[None]:
     """Allow (or forbid) TF32 tensor-core math for float32 matmuls, restoring the old setting.
 
-    torch >= 2.9 has two APIs (``allow_tf32`` and ``fp32_precision``) and raises when a program
-    mixes them, so this uses whichever one is in force: the new one once anything set it
-    (``fp32_precision`` is no longer "none"), else the legacy flag.
+    torch >= 2.9 has two APIs and raises when the legacy ``allow_tf32`` is *read* after the new
+    ``fp32_precision`` was written, so this uses the new one wherever it exists (reading it is
+    always allowed) and the legacy flag only on older torch.
     """
     matmul = torch.backends.cuda.matmul
-    new_api = getattr(matmul, "fp32_precision", "none") != "none"
-    previous = matmul.fp32_precision if new_api else matmul.allow_tf32
-    if new_api:
+    if hasattr(matmul, "fp32_precision"):
+        previous = matmul.fp32_precision
         matmul.fp32_precision = "tf32" if enabled else "ieee"
-    else:
-        matmul.allow_tf32 = enabled
+        try:
+            yield
+        finally:
+            matmul.fp32_precision = previous
+        return
+    previous_flag = matmul.allow_tf32
+    matmul.allow_tf32 = enabled
     try:
         yield
     finally:
-        if new_api:
-            matmul.fp32_precision = previous
-        else:
-            matmul.allow_tf32 = previous
+        matmul.allow_tf32 = previous_flag

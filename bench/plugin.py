@@ -7,7 +7,9 @@ pytest sessions). Logic lives in the modules named for it; this file only wires 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pytest
 import torch
@@ -17,6 +19,9 @@ from bench.devices import DeviceChoice, resolve_devices
 from bench.options import DEFAULT_SIZES, parse_devices, parse_list, parse_sizes
 from bench.timing import TimingPolicy
 from contract.schema import OPS, PRECISIONS
+
+T = TypeVar("T")
+_SESSION_CACHE = pytest.StashKey[dict]()
 
 CPU_DEFAULT_PRECISIONS = ("float32",)
 CUDA_DEFAULT_PRECISIONS = PRECISIONS
@@ -164,50 +169,57 @@ class BenchOptions:
 
 
 def parse_options(config: pytest.Config) -> BenchOptions:
+    """The --bench-* options shared by every suite (a ValueError names the bad value)."""
     get = config.getoption
-    try:
-        cpu_precisions = parse_list(get("bench_cpu_precisions"), PRECISIONS, "precision")
-        if "float32-tf32" in cpu_precisions:
-            raise ValueError("float32-tf32 is a CUDA mode; the CPU has no TF32")
-        threads = get("bench_threads")
-        if threads is not None and threads < 1:
-            raise ValueError(f"--bench-threads must be >= 1, got {threads}")
-        align_rounds = get("bench_align_rounds")
-        if align_rounds < 2:
-            raise ValueError(f"--bench-align-rounds must be >= 2, got {align_rounds}")
-        return BenchOptions(
-            devices=tuple(resolve_devices(parse_devices(get("bench_devices")))),
-            sizes=parse_sizes(get("bench_sizes")) if get("bench_sizes") else DEFAULT_SIZES,
-            ops=parse_list(get("bench_ops"), OPS, "op"),
-            cpu_precisions=cpu_precisions,
-            cuda_precisions=parse_list(get("bench_cuda_precisions"), PRECISIONS, "precision"),
-            threads=threads,
-            align_rounds=align_rounds,
-            full=get("bench_full"),
-            data_root=get("bench_data_root"),
-        )
-    except ValueError as exc:
-        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+    cpu_precisions = parse_list(get("bench_cpu_precisions"), PRECISIONS, "precision")
+    if "float32-tf32" in cpu_precisions:
+        raise ValueError("float32-tf32 is a CUDA mode; the CPU has no TF32")
+    threads = get("bench_threads")
+    if threads is not None and threads < 1:
+        raise ValueError(f"--bench-threads must be >= 1, got {threads}")
+    align_rounds = get("bench_align_rounds")
+    if align_rounds < 2:
+        raise ValueError(f"--bench-align-rounds must be >= 2, got {align_rounds}")
+    return BenchOptions(
+        devices=tuple(resolve_devices(parse_devices(get("bench_devices")))),
+        sizes=parse_sizes(get("bench_sizes")) if get("bench_sizes") else DEFAULT_SIZES,
+        ops=parse_list(get("bench_ops"), OPS, "op"),
+        cpu_precisions=cpu_precisions,
+        cuda_precisions=parse_list(get("bench_cuda_precisions"), PRECISIONS, "precision"),
+        threads=threads,
+        align_rounds=align_rounds,
+        full=get("bench_full"),
+        data_root=get("bench_data_root"),
+    )
+
+
+def once_per_session(config: pytest.Config, name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per session, cached on the config: collection asks for options in every
+    module. A ValueError (a bad option value) becomes a usage error, not a failed test."""
+    cache = config.stash.setdefault(_SESSION_CACHE, {})
+    if name not in cache:
+        try:
+            cache[name] = build()
+        except ValueError as exc:
+            raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+    return cache[name]
 
 
 def bench_options(config: pytest.Config) -> BenchOptions:
-    """Parsed once per session and cached on the config."""
-    cached = getattr(config, "_bench_options", None)
-    if cached is None:
-        cached = config._bench_options = parse_options(config)
-    return cached
+    return once_per_session(config, "options", lambda: parse_options(config))
 
 
 def timing_policy_from(config: pytest.Config) -> TimingPolicy:
-    try:
-        return TimingPolicy(
+    return once_per_session(
+        config,
+        "timing",
+        lambda: TimingPolicy(
             warmup_s=config.getoption("bench_warmup_time"),
             min_round_s=config.getoption("bench_min_round_time"),
             max_time_s=float(config.getoption("benchmark_max_time")),
             min_rounds=config.getoption("benchmark_min_rounds"),
-        )
-    except ValueError as exc:
-        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+        ),
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

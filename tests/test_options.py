@@ -73,18 +73,28 @@ def _tf32_state_in_subprocess(code: str) -> str:
     ).stdout.split()[-1]
 
 
-def test_tf32_mode_sets_and_restores_the_legacy_flag():
+def test_tf32_mode_sets_and_restores_the_setting():
     import torch
 
     from bench.devices import tf32_mode
 
-    before = torch.backends.cuda.matmul.allow_tf32
-    with tf32_mode(not before):
-        assert torch.backends.cuda.matmul.allow_tf32 is (not before)
-    assert torch.backends.cuda.matmul.allow_tf32 is before
+    matmul = torch.backends.cuda.matmul
+    if not hasattr(matmul, "fp32_precision"):  # torch < 2.9: the legacy flag only
+        before = matmul.allow_tf32
+        with tf32_mode(not before):
+            assert matmul.allow_tf32 is (not before)
+        assert matmul.allow_tf32 is before
+        return
+    before = matmul.fp32_precision
+    with tf32_mode(True):
+        assert matmul.fp32_precision == "tf32"
+        with tf32_mode(False):
+            assert matmul.fp32_precision == "ieee"
+        assert matmul.fp32_precision == "tf32"
+    assert matmul.fp32_precision == before
 
 
-def test_tf32_mode_follows_the_new_precision_api_when_a_program_uses_it():
+def test_tf32_mode_works_after_a_program_set_the_global_precision():
     # Reading the legacy flag after the new API was used raises in torch >= 2.9: never mix them.
     code = (
         "import torch\n"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.plugin import bench_options
+from bench.plugin import bench_options, once_per_session
 from bench.study.data import resolve_choice
 from bench.study.space import FULL, QUICK, TARGET_ACCURACY, Profile, with_budget
 from bench.study.train import Budget
@@ -33,22 +33,18 @@ class StudyOptions:
 
 
 def study_options(config: pytest.Config) -> StudyOptions:
-    cached = getattr(config, "_bench_study_options", None)
-    if cached is not None:
-        return cached
+    return once_per_session(config, "study", lambda: _parse_study_options(config))
+
+
+def _parse_study_options(config: pytest.Config) -> StudyOptions:
     get = config.getoption
     common = bench_options(config)
-    try:
-        profile = with_budget(
-            FULL if get("bench_study_full") else QUICK,
-            seeds=get("bench_study_seeds"),
-            epochs=get("bench_study_epochs"),
-            train_samples=get("bench_study_train_samples"),
-        )
-        dataset = resolve_choice(get("bench_study_data"), common.data_root)
-    except ValueError as exc:
-        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
+    profile = with_budget(
+        FULL if get("bench_study_full") else QUICK,
+        seeds=get("bench_study_seeds"),
+        epochs=get("bench_study_epochs"),
+        train_samples=get("bench_study_train_samples"),
+    )
+    dataset = resolve_choice(get("bench_study_data"), common.data_root)
     cuda = [d.name for d in common.devices if d.is_cuda and not d.skip_reason]
-    options = StudyOptions(profile, dataset, common.data_root, cuda[0] if cuda else "cpu")
-    config._bench_study_options = options
-    return options
+    return StudyOptions(profile, dataset, common.data_root, cuda[0] if cuda else "cpu")

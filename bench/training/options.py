@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from bench.options import parse_list
-from bench.plugin import bench_options
+from bench.plugin import bench_options, once_per_session
 
 INPUT_MODES = ("device-tensors", "dataloader")
 SEED_WIDTHS = (256, 128, 64, 32, 16)  # the exercise's hidden widths; depth d takes the first d
@@ -37,32 +37,28 @@ class TrainingOptions:
 
 def parse_training_options(config: pytest.Config) -> TrainingOptions:
     """Validate the ``--bench-train-*`` options (a bad value is a usage error, not a failed test)."""
-    cached = getattr(config, "_bench_training_options", None)
-    if cached is not None:
-        return cached
+    return once_per_session(config, "training", lambda: _parse(config))
+
+
+def _parse(config: pytest.Config) -> TrainingOptions:
     get = config.getoption
     common = bench_options(config)
-    try:
-        options = TrainingOptions(
-            batch_size=_positive(get("bench_train_batch_size"), "--bench-train-batch-size"),
-            lr=_positive(get("bench_train_lr"), "--bench-train-lr"),
-            wide_width=_positive(
-                get("bench_train_wide_width") or (WIDE_WIDTH_FULL if common.full else WIDE_WIDTH),
-                "--bench-train-wide-width",
-            ),
-            wide_depths=DEPTHS if common.full else WIDE_DEPTHS,
-            input_modes=parse_input_modes(get("bench_train_input_modes")),
-            num_workers=_non_negative(get("bench_train_workers"), "--bench-train-workers"),
-            val_samples=_val_samples(get("bench_train_val_samples"), common.full),
-            rounds=_at_least(get("bench_train_rounds"), 2, "--bench-train-rounds"),
-            compile=get("bench_compile"),
-            full=common.full,
-            data_root=common.data_root,
-        )
-    except ValueError as exc:
-        raise pytest.UsageError(f"torch benchmark harness: {exc}") from None
-    config._bench_training_options = options
-    return options
+    return TrainingOptions(
+        batch_size=_positive(get("bench_train_batch_size"), "--bench-train-batch-size"),
+        lr=_positive(get("bench_train_lr"), "--bench-train-lr"),
+        wide_width=_positive(
+            get("bench_train_wide_width") or (WIDE_WIDTH_FULL if common.full else WIDE_WIDTH),
+            "--bench-train-wide-width",
+        ),
+        wide_depths=DEPTHS if common.full else WIDE_DEPTHS,
+        input_modes=parse_input_modes(get("bench_train_input_modes")),
+        num_workers=_non_negative(get("bench_train_workers"), "--bench-train-workers"),
+        val_samples=_val_samples(get("bench_train_val_samples"), common.full),
+        rounds=_at_least(get("bench_train_rounds"), 2, "--bench-train-rounds"),
+        compile=get("bench_compile"),
+        full=common.full,
+        data_root=common.data_root,
+    )
 
 
 def parse_input_modes(text: str) -> tuple[str, ...]:
