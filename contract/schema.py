@@ -308,6 +308,7 @@ READING_FIELDS = (
     "cpu_mhz",  # {"mean", "min", "max"} current clocks
     "cpu_mhz_source",  # "scaling_cur_freq" | "/proc/cpuinfo"
     "loadavg_1m",
+    "cpu_pressure_some_us",  # /proc/pressure/cpu "some" total: after - before = contention met (us)
     "gpu",  # CUDA devices: {sm_clock_mhz, memory_clock_mhz, temperature_c, power_w, pstate,
     #         clock_events: [names], pcie_gen_current, unavailable} or {"error": str}
 )

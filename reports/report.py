@@ -62,7 +62,9 @@ def build_report(
         "runs",
         "Runs loaded",
         "What went into this report: saved runs per machine and their time span. Sections 2-4 use each "
-        "machine's newest result of every benchmark; section 5 compares runs.",
+        "machine's newest result of every benchmark; section 5 compares runs. CPU contention is the share of "
+        "timed time in which some task waited for a CPU (Linux pressure stall information): well above a few "
+        "percent, the machine was shared while it measured, so trust its ratios more than its absolute times.",
         _table("runs", "Runs per machine", "", tables.runs_table(runs)),
     )
 

@@ -187,9 +187,32 @@ def runs_table(runs: Sequence[Run]) -> pd.DataFrame:
                 "pytest-benchmark": ", ".join(sorted({r.version for r in machine_runs})),
                 "benchmarks (newest run)": len(newest.benchmarks),
                 "hardware record": "yes" if any(r.harness for r in machine_runs) else "no",
+                "% CPU contention (newest run)": contention(newest.benchmarks),
             }
         )
     return pd.DataFrame(rows)
+
+
+def contention(benchmarks: Sequence[dict[str, Any]]) -> float:
+    """Share of the timed wall time in which some task waited for a CPU (Linux PSI), over every
+    benchmark of a run with before/after readings; NaN when none has them.
+
+    A run with high contention shared its cores with other work: read its absolute times with
+    care (interleaved ratios hold up better).
+    """
+    stalled = elapsed = 0.0
+    for bench in benchmarks:
+        readings = (bench.get("extra_info") or {}).get("readings") if isinstance(bench, dict) else None
+        before, after = (readings or {}).get("before") or {}, (readings or {}).get("after") or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        values = [_number(x) for x in (before.get("cpu_pressure_some_us"), after.get("cpu_pressure_some_us"),
+                                       before.get("time"), after.get("time"))]  # fmt: skip
+        if any(math.isnan(v) for v in values) or values[3] <= values[2]:
+            continue
+        stalled += (values[1] - values[0]) / 1e6
+        elapsed += values[3] - values[2]
+    return stalled / elapsed if elapsed > 0 else math.nan
 
 
 # --- alignment -----------------------------------------------------------------------------

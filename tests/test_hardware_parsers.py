@@ -246,3 +246,12 @@ def test_comparison_ignores_bandwidth_and_current_clocks() -> None:
     assert compare.differences(base, other) == []
     other["harness"]["cpu"]["max_mhz"] = 3500
     assert compare.differences(base, other) == ["harness.cpu.max_mhz: 3500 -> 3700"]
+
+
+def test_cpu_pressure_counter_is_read_from_the_psi_format():
+    from bench.hardware.readings import parse_pressure_total_us
+
+    text = "some avg10=1.50 avg60=0.32 avg300=0.70 total=446794124\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+    assert parse_pressure_total_us(text) == 446794124
+    assert parse_pressure_total_us("") is None
+    assert parse_pressure_total_us("some avg10=1.0 total=x\n") is None

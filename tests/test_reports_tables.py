@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,13 @@ def test_cpu_peak_is_scaled_to_the_threads_used() -> None:
     assert tables.cpu_share(harness, {"device": "cpu", "threads": 16.0}) == 1.0  # hyperthreads add no FMA units
     assert tables.cpu_share(harness, {"device": "cuda:0", "threads": 1.0}) == 1.0
     assert tables.cpu_share({}, {"device": "cpu", "threads": 2.0}) == 1.0  # unknown cores: unscaled
+
+
+def test_cpu_contention_is_stall_time_over_timed_time() -> None:
+    def bench(stall_us: float, seconds: float) -> dict[str, Any]:
+        before = {"time": 100.0, "cpu_pressure_some_us": 5_000_000}
+        after = {"time": 100.0 + seconds, "cpu_pressure_some_us": 5_000_000 + stall_us}
+        return {"extra_info": {"readings": {"before": before, "after": after}}}
+
+    assert tables.contention([bench(250_000, 1.0), bench(250_000, 4.0)]) == pytest.approx(0.1)
+    assert math.isnan(tables.contention([{"extra_info": {}}, {"name": "foreign"}]))

@@ -47,8 +47,22 @@ def parse_cpuinfo_mhz(text: str) -> list[float]:
     return out
 
 
+def parse_pressure_total_us(text: str) -> int | None:
+    """The "some" stall counter of /proc/pressure/cpu: microseconds in which at least one runnable
+    task waited for a CPU. Its growth between "before" and "after" is the contention a benchmark met
+    (another job on a shared machine), which a load average smooths away."""
+    for line in text.splitlines():
+        if line.startswith("some "):
+            for field in line.split()[1:]:
+                key, _, value = field.partition("=")
+                if key == "total" and value.isdigit():
+                    return int(value)
+    return None
+
+
 def cpu_readings() -> dict[str, Any]:
-    """Current CPU clocks (cpufreq, else /proc/cpuinfo) and the 1-minute load average."""
+    """Current CPU clocks (cpufreq, else /proc/cpuinfo), the 1-minute load average and the CPU
+    pressure stall counter (Linux PSI; None where the kernel has none)."""
     global _CPU_FREQ_FILES
     if _CPU_FREQ_FILES is None:
         _CPU_FREQ_FILES = sorted(glob.glob("/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_cur_freq"))
@@ -64,6 +78,7 @@ def cpu_readings() -> dict[str, Any]:
     out["cpu_mhz"], out["cpu_mhz_source"] = summarise_mhz(values), source
     load = read_text("/proc/loadavg")
     out["loadavg_1m"] = float(load.split()[0]) if load else None
+    out["cpu_pressure_some_us"] = parse_pressure_total_us(read_text("/proc/pressure/cpu") or "")
     return out
 
 
