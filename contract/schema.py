@@ -189,6 +189,17 @@ STUDY_FIELDS = COMMON_FIELDS + (
     "applied_problems",  # list[str]: what did not match (empty when applied)
 )
 
+
+def study_value_label(value: Any) -> str:
+    """A swept value as benchmark ids and report tables both show it: ``1.0`` -> ``1``,
+    ``True`` -> ``yes`` (one function, so a table row always names its benchmark)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 #: ``extra_info["model"]`` of a study point: read back from the built modules, not from the setting.
 STUDY_MODEL_FIELDS = (
     "layers",  # ["Flatten", "Linear(784->256)", "ReLU", "Linear(256->10)"]

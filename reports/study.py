@@ -22,7 +22,9 @@ from typing import Any
 
 import pandas as pd
 
+from contract.schema import study_value_label
 from contract.stats import ACCURACY_BOUNDS, INTERVAL_NOTE, mean_interval, overlaps
+from reports.frame import num
 
 LOG_X_PARAMS = ("hidden_units", "lr")
 PARAM_ORDER = ("hidden_units", "extra_layer", "lr", "activation", "init")
@@ -78,21 +80,6 @@ def _per_seed(info: dict[str, Any], key: str, n: int) -> list[Any]:
     return [value] * n if n == 1 else [None] * n
 
 
-def _num(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return math.nan
-    return float(value)
-
-
-def label(value: Any) -> str:
-    """The swept value as shown: ``1.0`` -> ``1``, ``True`` -> ``yes`` (as the benchmark ids)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def info_rows(info: dict[str, Any], machine_id: str = "unknown", when: Any = None) -> list[dict[str, Any]]:
     """One study ``extra_info`` -> a row per seed. Accepts the harness's per-point records (lists
     per seed) and flat per-seed records (scalar ``val_accuracy`` and ``seed``)."""
@@ -112,10 +99,10 @@ def info_rows(info: dict[str, Any], machine_id: str = "unknown", when: Any = Non
         "epochs": info.get("epochs"),
         "param": str(info["param"]),
         "value": info.get("value"),
-        "label": label(info.get("value")),
+        "label": study_value_label(info.get("value")),
         "target_accuracy": info.get("target_accuracy"),
     }
-    return [base | {"seed": seeds[i]} | {key: _num(values[i]) for key, values in columns.items()} for i in range(n)]
+    return [base | {"seed": seeds[i]} | {key: num(values[i]) for key, values in columns.items()} for i in range(n)]
 
 
 def study_records(results: pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +164,7 @@ def param_table(records: pd.DataFrame) -> pd.DataFrame:
         mean, low, high = mean_interval(seeds["val_accuracy"].tolist(), ACCURACY_BOUNDS)
         reached = seeds["time_to_target_s"].dropna()
         rows.append({
-            "value": label(value),
+            "value": study_value_label(value),
             "seeds": len(seeds),
             "mean": mean, "low": low, "high": high,
             "train_s": float(seeds["train_s"].mean()),

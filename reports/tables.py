@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from contract.stats import ratio_of_medians
-from reports.frame import KIND_OTHER, latest
+from reports.frame import KIND_OTHER, latest, num, text
 from reports.load import UNKNOWN, Run, by_machine
 
 ALIGNMENT_KINDS = ("alignment", "matmul")
@@ -103,11 +103,11 @@ def blas_summary(blas: Any) -> str:
     build = blas.get("build") if isinstance(blas.get("build"), dict) else {}
     parts = [f"BLAS {build['BLAS_INFO']}" if build.get("BLAS_INFO") else ""]
     for line in blas.get("libraries") or []:
-        text = str(line)
-        if "MKL-DNN" in text or "oneDNN" in text:
-            parts.append(text.split(" (")[0].replace("Intel(R) ", ""))
-        elif text.startswith("CPU capability usage"):
-            parts.append(text.replace("CPU capability usage: ", "kernels "))
+        entry = str(line)
+        if "MKL-DNN" in entry or "oneDNN" in entry:
+            parts.append(entry.split(" (")[0].replace("Intel(R) ", ""))
+        elif entry.startswith("CPU capability usage"):
+            parts.append(entry.replace("CPU capability usage: ", "kernels "))
     return ", ".join(p for p in parts if p) or UNKNOWN
 
 
@@ -119,7 +119,7 @@ def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
         cpu, mem, sw = h.get("cpu") or {}, h.get("memory") or {}, h.get("software") or {}
         bw = h.get("bandwidth") or {}
         col: dict[str, str] = {}
-        col["CPU"] = _show(cpu, "model") if cpu else text_or_unknown(_get(info, "cpu", "brand_raw"))
+        col["CPU"] = _show(cpu, "model") if cpu else text(_get(info, "cpu", "brand_raw"))
         col["cores (physical / logical)"] = f"{_show(cpu, 'physical_cores')} / {_show(cpu, 'logical_cores')}"
         col["max clock"] = _show(cpu, "max_mhz", lambda v: f"{float(v):.0f} MHz")
         col["ISA"] = _show(cpu, "isa", lambda v: ", ".join(map(str, v)))
@@ -151,7 +151,7 @@ def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
             col[f"{p} driver / CUDA"] = f"{_show(gpu, 'driver')} / {_show(gpu, 'cuda')}"
         for key in ("python", "torch", "torch_cuda", "cudnn", "numpy", "pytest_benchmark"):
             col[f"software: {key}"] = (
-                _show(sw, key) if sw else text_or_unknown(info.get("python_version") if key == "python" else None)
+                _show(sw, key) if sw else text(info.get("python_version") if key == "python" else None)
             )
         col["software: blas"] = _show(sw, "blas", blas_summary)
         col["software: threads"] = _show(
@@ -165,10 +165,6 @@ def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
     frame = pd.DataFrame(columns).reindex(sorted(order, key=rank.__getitem__))
     frame.index.name = "machine_id"
     return frame.fillna("")
-
-
-def text_or_unknown(value: Any) -> str:
-    return str(value) if value not in (None, "") else UNKNOWN
 
 
 def runs_table(runs: Sequence[Run]) -> pd.DataFrame:
@@ -206,7 +202,7 @@ def contention(benchmarks: Sequence[dict[str, Any]]) -> float:
         before, after = (readings or {}).get("before") or {}, (readings or {}).get("after") or {}
         if not isinstance(before, dict) or not isinstance(after, dict):
             continue
-        values = [_number(x) for x in (before.get("cpu_pressure_some_us"), after.get("cpu_pressure_some_us"),
+        values = [num(x) for x in (before.get("cpu_pressure_some_us"), after.get("cpu_pressure_some_us"),
                                        before.get("time"), after.get("time"))]  # fmt: skip
         if any(math.isnan(v) for v in values) or values[3] <= values[2]:
             continue
@@ -366,15 +362,11 @@ def _theoretical_gbps(harness: dict[str, Any], device: str) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
 
 
-def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
-
-
 def cpu_share(harness: dict[str, Any], row: dict[str, Any]) -> float:
     """The fraction of a CPU's nominal peak that the run's threads can reach: the peak counts every
     physical core, and a run pinned to 1 thread of 64 cores must not read as 1.5 % efficient."""
-    cores = _number(_get(harness, "cpu", "physical_cores"))
-    threads = _number(row.get("threads"))
+    cores = num(_get(harness, "cpu", "physical_cores"))
+    threads = num(row.get("threads"))
     if row["device"] != "cpu" or not cores > 0 or not threads > 0:
         return 1.0
     return min(threads, cores) / cores
@@ -421,8 +413,8 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
         )
     for row in rows:
         harness = records.get(row["machine"], {}).get("harness") or {}
-        peak = _number(_get(harness, "peaks", row["device"], row["precision"])) * cpu_share(harness, row)
-        measured = _number(_get(harness, "bandwidth", row["device"], "copy_gbps"))
+        peak = num(_get(harness, "peaks", row["device"], row["precision"])) * cpu_share(harness, row)
+        measured = num(_get(harness, "bandwidth", row["device"], "copy_gbps"))
         theoretical = _theoretical_gbps(harness, row["device"])
         row |= {
             "peak GFLOP/s": peak,

@@ -19,7 +19,7 @@ from bench.study.record import study_fields
 from bench.study.space import QUICK, SYNTHETIC, Point, sweep_points
 from bench.study.train import Budget, SeedResult
 from bench.training.data import synthetic_dataset
-from contract.schema import KIND_STUDY, SCHEMA_VERSION, STUDY_FIELDS, STUDY_MODEL_FIELDS
+from contract.schema import KIND_STUDY, SCHEMA_VERSION, STUDY_FIELDS, STUDY_MODEL_FIELDS, study_value_label
 from reports import study
 from reports.frame import results_frame
 from reports.load import load_runs
@@ -52,8 +52,9 @@ def record(point: Point, dataset, accuracies: list[float], train_s: float) -> di
 
 def saved_run(records: list[dict], when: datetime, machine: str = "laptop-0000") -> dict:
     benchmarks = [
-        {"name": f"test_study[{r['param']}-{study.label(r['value'])}]", "fullname": f"bench/study/bench_study.py::"
-         f"test_study[{r['param']}-{study.label(r['value'])}]", "group": f"study {r['param']}", "params": None,
+        {"name": f"test_study[{r['param']}-{study_value_label(r['value'])}]",
+         "fullname": f"bench/study/bench_study.py::test_study[{r['param']}-{study_value_label(r['value'])}]",
+         "group": f"study {r['param']}", "params": None,
          "extra_info": r, "stats": {"median": r["train_s_mean"], "data": r["train_s"][1:], "rounds": 2}}
         for r in records
     ]  # fmt: skip

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from contract.schema import study_value_label
+
 # Parameter names (``extra_info["param"]``), in the order the study runs and reports them.
 HIDDEN_UNITS = "hidden_units"
 EXTRA_LAYER = "extra_layer"
@@ -106,16 +108,7 @@ class Point:
     @property
     def id(self) -> str:
         """``lr-0.1``, ``activation-tanh``: ``-k`` expressions cannot contain ``=``."""
-        return f"{self.param}-{value_label(self.value)}"
-
-
-def value_label(value: Any) -> str:
-    """``1.0`` -> ``1``, ``True`` -> ``yes``: short, stable pytest ids and table labels."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+        return f"{self.param}-{study_value_label(self.value)}"
 
 
 def sweep_values(profile: Profile) -> dict[str, tuple[Any, ...]]:
