@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bench.record import rate
 from contract.stats import Estimate, paired_ratio
 
 BASELINE_N = 1024
@@ -34,8 +35,8 @@ def per_size_record(
         "data": [float(t) for t in times],
         "flops": flops,
         "bytes": nbytes,
-        "gflops": flops / median / 1e9,
-        "gbps": nbytes / median / 1e9,
+        "gflops": rate(flops, median),
+        "gbps": rate(nbytes, median),
         "penalty": penalty.value,
         "penalty_ci": penalty.as_list(),
     }

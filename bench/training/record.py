@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from bench.record import rate
 from bench.training.cases import Config
 from bench.training.flops import flops_per_step, param_count
 from bench.training.options import TrainingOptions
@@ -36,7 +37,7 @@ def rates(config: Config, options: TrainingOptions, step_s: float | None) -> dic
         return {"samples_per_s": None, "gflops": None}
     return {
         "samples_per_s": options.batch_size / step_s,
-        "gflops": flops_per_step(config.widths, options.batch_size) / step_s / 1e9,
+        "gflops": rate(flops_per_step(config.widths, options.batch_size), step_s),
     }
 
 
