@@ -122,6 +122,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="also run the opt-in hyperparameter study (same as selecting -m study)",
     )
+    # GPU timing modes and the independent cross-check (issue 10): bench/gpu_timing.py, bench/verify.py.
+    add(
+        "--bench-gpu-mode",
+        default="hot",
+        choices=("hot", "cold", "e2e"),
+        help="CUDA matmul timing: hot (CUDA-graph replays, operands in L2), cold (L2 flushed before each call) "
+        "or e2e (eager launches, host included); default: hot. The alignment study reports hot and cold",
+    )
+    add(
+        "--bench-verify",
+        action="store_true",
+        default=False,
+        help="also time each matmul with an independent tool (torch.utils.benchmark on the CPU, triton's "
+        "do_bench_cudagraph/do_bench on CUDA) and save the ratio",
+    )
     # Hyperparameter study (issue 7): parsed and validated in bench/study/options.py.
     add(
         "--bench-study-full",

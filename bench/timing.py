@@ -23,7 +23,8 @@ from typing import Any
 
 import torch
 
-from bench.hardware import sample_readings
+from bench.gpu_timing import timing_mode
+from bench.hardware import readings, sample_readings
 
 Clock = Callable[[], float]
 
@@ -143,16 +144,20 @@ def measure(benchmark: Any, fn: Callable[[], Any], device: str, policy: TimingPo
     use_clock(benchmark, clock)
     with recorded_readings(benchmark, device):
         benchmark.pedantic(fn, rounds=rounds, iterations=cal.iterations, warmup_rounds=0)
-    return timing_record(clock, warm, cal.iterations, rounds, policy)
+    return timing_record(clock, warm, cal.iterations, rounds, policy) | {"mode": timing_mode(device, kernel=False)}
 
 
 @contextmanager
 def recorded_readings(benchmark: Any, device: str) -> Iterator[None]:
     """Clocks, temperature, power and throttle reasons right before and after the timed rounds
-    (after warmup: a GPU sampled before it would read idle) into ``extra_info["readings"]``."""
+    (after warmup: a GPU sampled before it would read idle) into ``extra_info["readings"]``; on
+    CUDA also sampled at ~20 Hz while they run (``"sampled"``, bench.hardware.readings.sampled)."""
     before = sample_readings(device)
-    yield
+    with readings.sampled(device) as during:
+        yield
     benchmark.extra_info["readings"] = {"before": before, "after": sample_readings(device)}
+    if during:
+        benchmark.extra_info["readings"]["sampled"] = during
 
 
 def use_clock(benchmark: Any, clock: Clock) -> None:
@@ -228,6 +233,7 @@ def measure_interleaved(
         "min_round_s": policy.min_round_s,
         "interleaved": True,
         "policy": asdict(policy),
+        "mode": timing_mode(device, kernel=False),
     }
     return Interleaved(data, iterations, timing)
 

@@ -57,6 +57,40 @@ TIMING_FIELDS = (
     "iterations",  # calls per timed round (stats are per call: round time / iterations)
     "rounds",  # timed rounds
     "min_round_s",  # target round duration used by calibration
+    "mode",  # TIMING_MODES: which question the number answers (absent in runs before issue 10: "cpu"/"e2e")
+)
+
+#: ``extra_info["timing"]["mode"]`` (docs/measurement.md, bench/gpu_timing.py).
+TIMING_MODES = (
+    "cpu",  # the CPU's path: batches of calls between perf_counter readings
+    "hot",  # CUDA: K calls in a CUDA graph, replays timed with events, replay cost cancelled; operands in L2
+    "cold",  # CUDA: L2 flushed (buffer >= 2x L2 zeroed) before each call, events around each call
+    "e2e",  # CUDA: eager launches between synchronisations, host included (training steps)
+)
+
+#: Extra keys of ``extra_info["timing"]`` on CUDA (hot/cold/e2e); any may be absent or None.
+GPU_TIMING_FIELDS = (
+    "hot_s",  # short hot median per call (graph replays), taken for the launch-bound check
+    "e2e_s",  # short host-inclusive median per call (eager launches between synchronisations)
+    "enqueue_s",  # host seconds to queue one launch (read before the closing synchronise)
+    "launch_bound",  # bool: e2e_s > 1.2 x hot_s, the host's launch rate sets the pace
+    "busy_share",  # hot_s / e2e_s (capped at 1): the GPU's busy share of the host-inclusive time
+    "graph_calls",  # hot: calls K per captured graph ({str(n): K} in an alignment benchmark)
+    "capture",  # hot: "cuda-graph" | "blocking-kernel" (capture failed: launches queued behind a spin kernel)
+    "replay_fixed_s",  # hot: the replay's fixed cost that (t(2K) - t(K)) / K cancelled
+    "l2_bytes", "flush_bytes",  # cold: the L2 size and the flush buffer zeroed before each call
+    "cold",  # cold: {median_s, min_s, max_s, quantiles: {q20, q50, q80}, samples}
+    "cuda_settings",  # {CUBLAS_WORKSPACE_CONFIG, CUDA_LAUNCH_BLOCKING, fp32_precision, preferred_blas_library,
+    #                    allow_fp16/bf16_reduced_precision_reduction}
+)  # fmt: skip
+
+#: ``extra_info["verify"]`` with --bench-verify: the same callable timed by an independent tool.
+VERIFY_FIELDS = (
+    "tool",  # "torch.utils.benchmark.blocked_autorange" | "triton.testing.do_bench_cudagraph" | "...do_bench"
+    "median_s",  # the tool's per-call figure
+    "harness_s",  # the harness's median it is compared with
+    "ratio",  # harness_s / median_s (1.0: agreement)
+    "unavailable",  # why there is no second figure (triton not importable, ...); the others are then absent
 )
 
 MATMUL_FIELDS = COMMON_FIELDS + (
@@ -69,6 +103,7 @@ MATMUL_FIELDS = COMMON_FIELDS + (
     "gflops",  # flops / median / 1e9
     "gbps",  # bytes / median / 1e9
     "readings",  # dict of before/after samples (clocks, temperature, ...), may be empty
+    "verify",  # optional (--bench-verify): VERIFY_FIELDS, or {mode: VERIFY_FIELDS} on CUDA
 )
 
 ALIGNMENT_FIELDS = COMMON_FIELDS + (
@@ -93,7 +128,9 @@ PER_SIZE_FIELDS = (
     "gbps",
     "penalty",  # median over rounds of t(n)/t(baseline) in the same round
     "penalty_ci",  # [low, high] 95% bootstrap interval of that median
-)
+    # CUDA only: the per-round figures above are hot (graph replays); these are cold (L2 flushed)
+    "cold_median_s", "cold_data", "cold_penalty", "cold_penalty_ci",
+)  # fmt: skip
 
 TRAINING_FIELDS = COMMON_FIELDS + (
     "impl",  # "framework" | "scratch" | "framework-compiled"

@@ -8,7 +8,10 @@ each source is read in its own guard, and a failure is recorded as text.
 from __future__ import annotations
 
 import glob
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bench.hardware.sources import read_text
@@ -128,3 +131,144 @@ def sample(device: str) -> dict[str, Any]:
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
     return out
+
+
+# --- Sampled during the timed rounds (NVML, ~20 Hz on a background thread) -----------------------
+# "before"/"after" readings come right after a synchronise, when the GPU is idle; a power-cap
+# episode inside the timed rounds is only seen by sampling while they run.
+
+SAMPLE_INTERVAL_S = 0.05  # ~20 Hz: an NVML query costs ~10-100 us, far below the interval
+CLOCK_DIP_FRACTION = 0.9  # an SM clock below 90% of the maximum during timing flags the result
+SAMPLED_QUANTITIES = ("sm_clock_mhz", "power_w", "temperature_c", "utilization_pct")
+
+
+class Sampler:
+    """Calls ``source()`` every ``interval_s`` on a daemon thread until :meth:`stop`.
+
+    ``source`` returns one dict of readings; an exception is counted, never raised, so a flaky
+    query cannot break the benchmark it watches."""
+
+    def __init__(self, source: Callable[[], dict[str, Any]], interval_s: float = SAMPLE_INTERVAL_S) -> None:
+        self.source = source
+        self.interval_s = interval_s
+        self.samples: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="nvml-sampler", daemon=True)
+
+    def _take(self) -> None:
+        try:
+            self.samples.append(self.source())
+        except Exception as exc:  # noqa: BLE001 - recorded, see class docstring
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _run(self) -> None:
+        self._take()
+        while not self._stop.wait(self.interval_s):
+            self._take()
+
+    def start(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[dict[str, Any]]:
+        self._stop.set()
+        self._thread.join()
+        return self.samples
+
+
+def _spread(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    return {"mean": round(sum(values) / len(values), 2), "min": min(values), "max": max(values)}
+
+
+def counter_deltas(before: dict[str, float | None], after: dict[str, float | None]) -> dict[str, float | None]:
+    """after - before of each cumulative counter (None where either side is missing)."""
+    return {
+        key: (after[key] - before[key]) if before.get(key) is not None and after.get(key) is not None else None
+        for key in before
+    }
+
+
+def aggregate_samples(
+    samples: list[dict[str, Any]],
+    max_sm_clock_mhz: float | None,
+    counters: dict[str, float | None] | None = None,
+    errors: list[str] | None = None,
+) -> dict[str, Any]:
+    """Pure summary of the sampler's readings: spread of each quantity, every clock-event reason
+    seen, and ``clock_dip`` when the SM clock fell below 90% of its maximum (None: unknown)."""
+    out: dict[str, Any] = {"samples": len(samples)}
+    for quantity in SAMPLED_QUANTITIES:
+        out[quantity] = _spread([float(s[quantity]) for s in samples if s.get(quantity) is not None])
+    out["clock_events"] = sorted({name for s in samples for name in s.get("clock_events") or []})
+    out["max_sm_clock_mhz"] = max_sm_clock_mhz
+    lowest = (out["sm_clock_mhz"] or {}).get("min")
+    out["clock_dip"] = None if lowest is None or not max_sm_clock_mhz else lowest < CLOCK_DIP_FRACTION * max_sm_clock_mhz
+    out["counters"] = counters or {}
+    if errors:
+        out["errors"] = errors[:5]
+    return out
+
+
+def nvml_source(index: int) -> tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, float | None]], float | None]:
+    """(one-sample function, cumulative-counter function, max SM clock) for torch's cuda:index;
+    raises RuntimeError with the reason when NVML cannot watch it."""
+    from bench.hardware.gpu import nvml, nvml_handle_for
+
+    module, error = nvml()
+    handle = nvml_handle_for(index) if module is not None else None
+    if handle is None:
+        raise RuntimeError(error or f"no NVML handle for cuda:{index}")
+
+    def one() -> dict[str, Any]:
+        return {
+            "sm_clock_mhz": module.nvmlDeviceGetClockInfo(handle, module.NVML_CLOCK_SM),
+            "power_w": module.nvmlDeviceGetPowerUsage(handle) / 1000,
+            "temperature_c": module.nvmlDeviceGetTemperature(handle, module.NVML_TEMPERATURE_GPU),
+            "utilization_pct": module.nvmlDeviceGetUtilizationRates(handle).gpu,
+            "clock_events": decode_clock_events(_clock_event_mask(module, handle)),
+        }
+
+    def guarded(query: Callable[[], float]) -> float | None:
+        try:
+            return query()
+        except Exception:  # noqa: BLE001 - NotSupported on some boards: the delta is then None
+            return None
+
+    def counters() -> dict[str, float | None]:
+        def violation_s(policy: str) -> float:
+            return module.nvmlDeviceGetViolationStatus(handle, getattr(module, policy)).violationTime / 1e9
+
+        return {
+            "energy_j": guarded(lambda: module.nvmlDeviceGetTotalEnergyConsumption(handle) / 1000),
+            "power_violation_s": guarded(lambda: violation_s("NVML_PERF_POLICY_POWER")),
+            "thermal_violation_s": guarded(lambda: violation_s("NVML_PERF_POLICY_THERMAL")),
+        }
+
+    max_clock = guarded(lambda: module.nvmlDeviceGetMaxClockInfo(handle, module.NVML_CLOCK_SM))
+    return one, counters, max_clock
+
+
+@contextmanager
+def sampled(device: str, interval_s: float = SAMPLE_INTERVAL_S) -> Iterator[dict[str, Any]]:
+    """Sample a CUDA device while the body runs; the yielded dict is filled on exit with
+    :func:`aggregate_samples` or ``{"unavailable": why}``. Empty (and free) for the CPU."""
+    out: dict[str, Any] = {}
+    if not device.startswith("cuda"):
+        yield out
+        return
+    try:
+        one, counters, max_clock = nvml_source(int(device.partition(":")[2] or 0))
+        before = counters()
+    except Exception as exc:  # noqa: BLE001 - no NVML, no driver, no handle: recorded with the reason
+        out["unavailable"] = str(exc) or type(exc).__name__
+        yield out
+        return
+    sampler = Sampler(one, interval_s).start()
+    try:
+        yield out
+    finally:
+        samples = sampler.stop()
+        out.update(aggregate_samples(samples, max_clock, counter_deltas(before, counters()), sampler.errors))

@@ -40,3 +40,18 @@ def per_size_record(
         "penalty": penalty.value,
         "penalty_ci": penalty.as_list(),
     }
+
+
+def cold_penalty_records(cold: dict[int, list[float]], baseline: int) -> dict[int, dict[str, object]]:
+    """CUDA: each size's cold figures (L2 flushed before each call) and cold penalty, merged into
+    its ``per_size`` entry beside the hot ones."""
+    ratios = penalties(cold, baseline)
+    return {
+        n: {
+            "cold_median_s": float(np.median(times)),
+            "cold_data": [float(t) for t in times],
+            "cold_penalty": ratios[n].value,
+            "cold_penalty_ci": ratios[n].as_list(),
+        }
+        for n, times in cold.items()
+    }

@@ -12,11 +12,13 @@ from __future__ import annotations
 import pytest
 
 from bench.devices import tf32_mode
-from bench.kernels.alignment import baseline_size, penalties, per_size_record
+from bench.gpu_timing import MODE_CPU, measure_gpu, measure_interleaved_gpu, timing_mode
+from bench.kernels.alignment import baseline_size, cold_penalty_records, penalties, per_size_record
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
 from bench.record import common_extra_info, median_seconds, rate
 from bench.timing import measure, measure_interleaved
+from bench.verify import verify
 from contract.schema import KIND_ALIGNMENT, KIND_MATMUL
 
 
@@ -46,13 +48,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", params + absent)
 
 
-def test_matmul(benchmark, case: MatmulCase, timing_policy) -> None:
+def test_matmul(benchmark, case: MatmulCase, timing_policy, pytestconfig) -> None:
     benchmark.group = f"matmul {case.op} {case.device} {case.precision}"
-    reference_check(case)
+    proof = reference_check(case)
     call = matmul_call(case)
+    mode = timing_mode(case.device, pytestconfig.getoption("bench_gpu_mode"))
     with tf32_mode(case.tf32):
-        timing = measure(benchmark, call, case.device, timing_policy)
-    median = median_seconds(benchmark)
+        if mode == MODE_CPU:
+            timing = measure(benchmark, call, case.device, timing_policy)
+        else:
+            timing = measure_gpu(benchmark, call, case.device, timing_policy, mode)
+        median = median_seconds(benchmark)
+        if pytestconfig.getoption("bench_verify") and benchmark.enabled:
+            benchmark.extra_info["verify"] = verify(call, case.device, mode, median, timing_policy.max_time_s)
     benchmark.extra_info.update(common_extra_info(KIND_MATMUL, case.device, case.dtype, timing))
     benchmark.extra_info.update(
         op=case.op,
@@ -64,6 +72,8 @@ def test_matmul(benchmark, case: MatmulCase, timing_policy) -> None:
         gflops=rate(case.flops, median),
         gbps=rate(case.bytes, median),
     )
+    if proof:
+        benchmark.extra_info["tf32_proof"] = proof
 
 
 def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_policy) -> None:
@@ -72,16 +82,24 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
     baseline = baseline_size(sizes)
     cases = {n: MatmulCase(op, n, device, precision) for n in sizes}
     benchmark.group = f"alignment {op} {device} {precision}"
+    calls = {n: FreshOperandsCall(c) for n, c in cases.items()}
+    cold: dict[int, list[float]] = {}
     with tf32_mode(cases[baseline].tf32):
-        result = measure_interleaved(
-            benchmark,
-            {n: FreshOperandsCall(c) for n, c in cases.items()},
-            device,
-            timing_policy,
-            bench_opts.align_rounds,
-        )
-    ratios = penalties(result.data, baseline)
-    benchmark.extra_info.update(common_extra_info(KIND_ALIGNMENT, device, cases[baseline].dtype, result.timing))
+        if timing_mode(device) == MODE_CPU:
+            result = measure_interleaved(benchmark, calls, device, timing_policy, bench_opts.align_rounds)
+            data, iterations, timing = result.data, result.iterations, result.timing
+        else:  # hot and cold penalties, whatever --bench-gpu-mode says
+            gpu = measure_interleaved_gpu(benchmark, calls, device, timing_policy, bench_opts.align_rounds)
+            data, cold, timing = gpu.hot, gpu.cold, gpu.timing
+            iterations = {n: int(gpu.timing.get("graph_calls", {}).get(str(n), 1)) for n in sizes}
+    ratios = penalties(data, baseline)
+    per_size = {
+        str(n): per_size_record(data[n], iterations[n], c.flops, c.bytes, ratios[n]) for n, c in cases.items()
+    }
+    if cold and all(cold.values()):
+        for n, record in cold_penalty_records(cold, baseline).items():
+            per_size[str(n)].update(record)
+    benchmark.extra_info.update(common_extra_info(KIND_ALIGNMENT, device, cases[baseline].dtype, timing))
     benchmark.extra_info.update(
         op=op,
         precision=precision,
@@ -89,8 +107,5 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
         baseline_n=baseline,
         sizes=list(sizes),
         fresh_operands_per_round=True,
-        per_size={
-            str(n): per_size_record(result.data[n], result.iterations[n], c.flops, c.bytes, ratios[n])
-            for n, c in cases.items()
-        },
+        per_size=per_size,
     )
