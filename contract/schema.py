@@ -57,16 +57,27 @@ TIMING_FIELDS = (
     "iterations",  # calls per timed round (stats are per call: round time / iterations)
     "rounds",  # timed rounds
     "min_round_s",  # target round duration used by calibration
-    "mode",  # TIMING_MODES: which question the number answers (absent in runs before issue 10: "cpu"/"e2e")
 )
 
-#: ``extra_info["timing"]["mode"]`` (docs/measurement.md, bench/gpu_timing.py).
+#: ``extra_info["timing"]["mode"]``: which question the number answers (docs/measurement.md,
+#: bench/gpu_timing.py). Written by the matmul and training suites; absent in older runs and
+#: smoke passes, where a reader takes "cpu" on the CPU and "e2e" on CUDA (timing_mode_of).
 TIMING_MODES = (
     "cpu",  # the CPU's path: batches of calls between perf_counter readings
     "hot",  # CUDA: K calls in a CUDA graph, replays timed with events, replay cost cancelled; operands in L2
     "cold",  # CUDA: L2 flushed (buffer >= 2x L2 zeroed) before each call, events around each call
     "e2e",  # CUDA: eager launches between synchronisations, host included (training steps)
 )
+
+
+
+def timing_mode_of(timing: Any, device: str) -> str:
+    """The mode a timing record names, or what an older record's path was (cpu / e2e)."""
+    mode = timing.get("mode") if isinstance(timing, dict) else None
+    if mode in TIMING_MODES:
+        return mode
+    return "e2e" if str(device).startswith("cuda") else "cpu"
+
 
 #: Extra keys of ``extra_info["timing"]`` on CUDA (hot/cold/e2e); any may be absent or None.
 GPU_TIMING_FIELDS = (
@@ -103,7 +114,12 @@ MATMUL_FIELDS = COMMON_FIELDS + (
     "gflops",  # flops / median / 1e9
     "gbps",  # bytes / median / 1e9
     "readings",  # dict of before/after samples (clocks, temperature, ...), may be empty
-    "verify",  # optional (--bench-verify): VERIFY_FIELDS, or {mode: VERIFY_FIELDS} on CUDA
+)
+
+#: Keys a matmul benchmark has only sometimes.
+MATMUL_OPTIONAL_FIELDS = (
+    "verify",  # --bench-verify: VERIFY_FIELDS
+    "tf32_proof",  # float32-tf32 on sm_80+: {tf32_error, ieee_error, factor, tf32_proven}
 )
 
 ALIGNMENT_FIELDS = COMMON_FIELDS + (
@@ -128,9 +144,11 @@ PER_SIZE_FIELDS = (
     "gbps",
     "penalty",  # median over rounds of t(n)/t(baseline) in the same round
     "penalty_ci",  # [low, high] 95% bootstrap interval of that median
-    # CUDA only: the per-round figures above are hot (graph replays); these are cold (L2 flushed)
-    "cold_median_s", "cold_data", "cold_penalty", "cold_penalty_ci",
-)  # fmt: skip
+)
+
+#: CUDA only: the per-round figures of PER_SIZE_FIELDS are hot (graph replays, iterations = K calls
+#: per graph); these are the same size's cold figures (L2 flushed before each call) and penalty.
+PER_SIZE_COLD_FIELDS = ("cold_median_s", "cold_data", "cold_penalty", "cold_penalty_ci")
 
 TRAINING_FIELDS = COMMON_FIELDS + (
     "impl",  # "framework" | "scratch" | "framework-compiled"
@@ -290,6 +308,7 @@ MACHINE_FIELDS = (
     "peaks",  # {device: {precision: nominal peak GFLOP/s}}; a precision is absent when unknown/unsupported
     "peak_formulas",  # {device: {precision: the arithmetic, or why there is no peak}}, every precision
     "peak_note",  # PEAK_NOTE
+    "peaks_clock",  # {cuda:N: {precision: GFLOP/s}} from the clock formula; "peaks" holds the datasheet where known
     "bandwidth",  # {device: BANDWIDTH_FIELDS} measured this run (volatile), or {"error": str}
     "software",  # SOFTWARE_FIELDS
     "unavailable",  # {field: reason} for whole sections (e.g. "gpus": "no CUDA device is visible")
@@ -372,5 +391,8 @@ VOLATILE_MACHINE_PATHS = (
     "cpu.hz_advertised_friendly",
 )
 
-PEAK_NOTE = "nominal: cores x max clock x FMA width (CPU) or SMs x clock x ops/clock/SM (GPU)"
+PEAK_NOTE = (
+    "nominal: cores x max clock x FMA width (CPU); GPU: the product's datasheet (dense) where known, "
+    "else SMs x max clock x ops/clock/SM (peaks_clock keeps that formula's figure)"
+)
 # fmt: on

@@ -19,6 +19,7 @@ from contract.schema import (
     KIND_TRAINING,
     KIND_TRAINING_INTERLEAVED,
     is_harness_benchmark,
+    timing_mode_of,
     upgrade_extra_info,
 )
 from reports.load import UNKNOWN, Run
@@ -31,6 +32,8 @@ COLUMNS = (
     "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps",
     "penalty", "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi",
     "step_s", "epoch_s", "val_accuracy", "data", "extra",
+    "mode", "launch_bound", "timing", "verify_tool", "verify_ratio", "verify_note",
+    "cold_penalty", "cold_penalty_lo", "cold_penalty_hi",
 )  # fmt: skip
 
 
@@ -107,7 +110,7 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         "precision": text(info.get("precision") or info.get("dtype")),
         "threads": num(info.get("threads")),
         "extra": info,
-    }
+    } | timing_columns(info)
     if kind == KIND_MATMUL:
         flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
         gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
@@ -180,6 +183,26 @@ def interleaved_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[st
     return rows or [shared | {"impl": UNKNOWN, "data": None}]
 
 
+LAUNCH_BOUND_MARK = "\u2691 launch-bound"  # a small flag beside the timing mode
+
+
+def timing_columns(info: dict[str, Any]) -> dict[str, Any]:
+    """Which question the figure answers (timing mode), the launch-bound flag and the
+    --bench-verify ratio of a harness benchmark; older runs read as their path was (cpu/e2e)."""
+    timing = info.get("timing") if isinstance(info.get("timing"), dict) else {}
+    verify = info.get("verify") if isinstance(info.get("verify"), dict) else {}
+    mode = timing_mode_of(timing, text(info.get("device"), ""))
+    launch_bound = timing.get("launch_bound") is True
+    return {
+        "mode": mode,
+        "launch_bound": launch_bound,
+        "timing": f"{mode} {LAUNCH_BOUND_MARK}" if launch_bound else mode,
+        "verify_tool": text(verify.get("tool"), ""),
+        "verify_ratio": num(verify.get("ratio")),
+        "verify_note": text(verify.get("unavailable"), ""),
+    }
+
+
 def pair(value: Any) -> tuple[float, float]:
     """A saved [low, high] interval, or two NaNs when absent or malformed."""
     if isinstance(value, list | tuple) and len(value) == 2:
@@ -217,6 +240,9 @@ def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dic
                 "penalty_lo": low,
                 "penalty_hi": high,
                 "data": data,
+                "cold_penalty": num(entry.get("cold_penalty")),
+                "cold_penalty_lo": pair(entry.get("cold_penalty_ci"))[0],
+                "cold_penalty_hi": pair(entry.get("cold_penalty_ci"))[1],
             }
         )
     return rows, ""

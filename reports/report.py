@@ -115,7 +115,14 @@ def build_report(
         "the limit is understated, not that physics broke: a CPU peak taken at a reported base clock when the "
         "turbo clock is unknown (as in most VMs), or an n=1024 matrix-vector operand (4 MB in float32) served "
         "from a cache larger than it, faster than the DRAM copy bandwidth.",
-        _table("efficiency", "Fraction of peak and of bandwidth", "", tables.efficiency_table(results, runs)),
+        _table("efficiency", "Fraction of peak and of bandwidth", "", tables.efficiency_table(results, runs))
+        + _table(
+            "verify",
+            "Cross-check against an independent timer (--bench-verify)",
+            "harness / tool for the same call: torch.utils.benchmark on the CPU, triton's do_bench_cudagraph "
+            "(hot) or do_bench (cold) on CUDA; 1.00 is agreement.",
+            tables.verify_table(results),
+        ),
         empty="No harness results with a hardware record found.",
     )
 

@@ -16,10 +16,16 @@ from typing import Any
 import pandas as pd
 
 from contract.stats import ratio_of_medians
-from reports.frame import KIND_OTHER, latest, num, text
+from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text
 from reports.load import UNKNOWN, Run, by_machine
 
 ALIGNMENT_KINDS = ("alignment", "matmul")
+GPU_MODES = ("hot", "cold", "e2e")
+ALIGNMENT_TIMING_COLUMNS = ("mode", "timing", "launch_bound", "cold_penalty", "cold_penalty_lo", "cold_penalty_hi")
+LAUNCH_BOUND_NOTE = (
+    "launch-bound: the program's host-inclusive time per call (e2e) exceeds the kernel's own (hot) by more "
+    "than 20 %, so the host's launch rate, not the kernel, sets the pace of an eager program"
+)
 
 
 @dataclass
@@ -240,12 +246,12 @@ def alignment_rows(results: pd.DataFrame) -> pd.DataFrame:
                 **dict(zip(("penalty", "penalty_lo", "penalty_hi"), _standalone_penalty(part), strict=False))
             )
         parts.append(part.drop_duplicates("n", keep="last"))
+    columns = [*keys, "device_name", "threads", "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
+               "penalty_hi", "source", *ALIGNMENT_TIMING_COLUMNS]  # fmt: skip
     if not parts:
-        return pd.DataFrame(columns=[*keys, "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
-                                     "penalty_hi", "source", "device_name", "threads"])  # fmt: skip
-    out = pd.concat(parts, ignore_index=True)
-    return out[[*keys, "device_name", "threads", "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
-                "penalty_hi", "source"]].sort_values([*keys, "n"]).reset_index(drop=True)  # fmt: skip
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    return out.sort_values([*keys, "n"]).reset_index(drop=True)
 
 
 def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], list[float]]:
@@ -269,10 +275,19 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
     for (op, device, precision), group in rows.groupby(["op", "device", "precision"], sort=True):
         rate, unit = throughput_unit(str(op))
         pieces = {}
-        standalone = []
+        standalone: list[str] = []
+        launch_bound: list[str] = []
         for machine, m in group.groupby("machine_id", sort=True):
             piece = m.set_index("n")[["median_s", rate, "penalty", "penalty_lo", "penalty_hi"]]
             piece.columns = ["median_s", unit, "penalty", "penalty low", "penalty high"]
+            if m["cold_penalty"].notna().any():  # CUDA: the hot figures above, the cold penalty beside them
+                piece = piece.assign(**{"cold penalty": m["cold_penalty"].to_numpy(),
+                                        "cold penalty low": m["cold_penalty_lo"].to_numpy(),
+                                        "cold penalty high": m["cold_penalty_hi"].to_numpy()})  # fmt: skip
+            if m["mode"].isin(GPU_MODES).any():
+                piece = piece.assign(timing=m["timing"].fillna("").to_numpy())
+            if (m["launch_bound"] == True).any():  # noqa: E712 - a column of objects (True/False/NaN)
+                launch_bound.append(str(machine))
             pieces[machine] = piece
             if (m["source"] == "standalone").any():
                 standalone.append(str(machine))
@@ -282,6 +297,8 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
         notes = []
         if standalone:
             notes.append("From standalone per-size runs (no interleaved alignment benchmark): " + ", ".join(standalone))
+        if launch_bound:
+            notes.append(f"{LAUNCH_BOUND_MARK}: {LAUNCH_BOUND_NOTE} ({', '.join(launch_bound)})")
         label = "matrix-vector" if op == "mv" else "matrix-matrix"
         tables.append(
             Table(
@@ -392,6 +409,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
                 "device": device,
                 "precision": precision,
                 "workload": f"{op} n={int(best['n'])}",
+                "timing": best["timing"],
                 "threads": best["threads"],
                 "GFLOP/s": best["gflops"],
                 "GB/s": best["gbps"],
@@ -406,6 +424,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
                 "device": r.device,
                 "precision": r.dtype,
                 "workload": f"training {r.impl} {r.profile} depth {depth} ({r.input_mode})",
+                "timing": r.timing,
                 "threads": r.threads,
                 "GFLOP/s": r.gflops,
                 "GB/s": math.nan,
@@ -424,6 +443,30 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
             "theoretical GB/s": theoretical,
             "% of theoretical": row["GB/s"] / theoretical if theoretical > 0 else math.nan,
         }
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["machine", "device", "precision", "workload"]).reset_index(drop=True)
+
+
+def verify_table(results: pd.DataFrame) -> pd.DataFrame:
+    """--bench-verify: each matmul's harness figure against an independent tool's (ratio 1: agreement)."""
+    now = latest(results)
+    now = now[(now["kind"] == "matmul") & ((now["verify_tool"].fillna("") != "") | now["verify_ratio"].notna())]
+    rows = [
+        {
+            "machine": r.machine_id,
+            "device": r.device,
+            "precision": r.precision,
+            "workload": f"{r.op} n={int(r.n)}" if not math.isnan(r.n) else r.op,
+            "timing": r.timing,
+            "tool": r.verify_tool,
+            "harness_s": r.median_s,
+            "ratio": r.verify_ratio,
+            "note": r.verify_note,
+        }
+        for r in now.itertuples()
+    ]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame

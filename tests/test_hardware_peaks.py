@@ -142,3 +142,45 @@ def test_derive_gpu_falls_back_on_torch_properties() -> None:
     assert entry["unavailable"]["pcie_gen"] == why
     assert entry["unavailable"]["driver"] == why
     assert "memory_bus_width_bits" not in entry["unavailable"]
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "precision", "tflops"),
+    [
+        ("NVIDIA H100 80GB HBM3", "H100 SXM", "bfloat16", 989.4),
+        ("NVIDIA H100 PCIe", "H100 PCIe", "float16", 756.0),
+        ("NVIDIA H100 NVL", "H100 NVL", "float32-tf32", 417.5),
+        ("NVIDIA H200", "H200 SXM", "bfloat16", 989.4),
+        ("NVIDIA A100-SXM4-80GB", "A100 SXM", "float32-tf32", 156.0),
+        ("NVIDIA A100 80GB PCIe", "A100 PCIe", "float32", 19.5),
+        ("NVIDIA L4", "L4", "float16", 121.0),
+        ("NVIDIA L40S", "L40S", "bfloat16", 362.05),
+        ("NVIDIA A10", "A10", "float16", 125.0),
+        ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090", "float16", 165.2),
+    ],
+)
+def test_datasheet_peaks_by_product(name: str, label: str, precision: str, tflops: float) -> None:
+    found = peaks.datasheet_product(name)
+    assert found is not None and found[0] == label and found[1][precision] == tflops
+
+
+def test_h100_peak_is_the_datasheet_and_the_clock_formula_is_a_labelled_second_figure() -> None:
+    h100 = {"device": "cuda:0", "name": "NVIDIA H100 80GB HBM3", "compute_capability": "9.0", "sm_count": 132,
+            "sm_clock_mhz": 1980}  # fmt: skip
+    values, formulas = peaks.all_peaks({}, [h100])
+    assert values["cuda:0"]["bfloat16"] == pytest.approx(989_400)
+    assert peaks.clock_peaks([h100])["cuda:0"]["bfloat16"] == pytest.approx(132 * 1980 * 4096 / 1000)  # 1070 TF
+    text = formulas["cuda:0"]["bfloat16"]
+    assert text.startswith("datasheet H100 SXM: 989.4 TFLOP/s") and "clock formula: 1070.5 TFLOP/s" in text
+
+
+def test_unknown_product_keeps_the_clock_formula_and_says_so() -> None:
+    gpu_entry = {"device": "cuda:0", "name": "NVIDIA Future GPU", "compute_capability": "9.0", "sm_count": 100,
+                 "sm_clock_mhz": 2000}  # fmt: skip
+    values, formulas, clock = peaks.gpu_datasheet_peaks(gpu_entry)
+    assert values == clock and values["float16"] == pytest.approx(100 * 2000 * 4096 / 1000)
+    assert formulas["float16"].startswith("clock formula (product not in the datasheet table)")
+    v100 = {"device": "cuda:0", "name": "Tesla V100-SXM2-16GB", "compute_capability": "7.0", "sm_count": 80,
+            "sm_clock_mhz": 1530}  # fmt: skip
+    values, formulas, _ = peaks.gpu_datasheet_peaks(v100)
+    assert "bfloat16" not in values and formulas["bfloat16"].startswith("not on the V100 datasheet")

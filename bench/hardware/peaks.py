@@ -7,6 +7,7 @@ operations. Real sustained clocks are lower under wide-vector or tensor-core loa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from contract.schema import PRECISIONS
@@ -136,12 +137,81 @@ def gpu_peaks(gpu: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
     return peaks, formulas
 
 
+# --- GPU: datasheet peaks by product (dense, no structured sparsity), TFLOP/s ----------------------
+# NVIDIA's datasheets quote tensor-core rates at a rating clock below NVML's max SM clock, so the
+# clock formula above overstates them (~8% on H100); where the product is known the datasheet
+# figure is the peak, and the clock formula is kept as a second, labelled figure (peaks_clock).
+# fp16/bf16 are dense tensor rates with FP32 accumulate (what torch uses: GeForce parts run it at
+# half their FP16-accumulate rate). Sparse datasheet figures are halved. Patterns are matched in
+# order against the device name (NVML / torch), case-insensitively: specific variants first.
+DATASHEET_TFLOPS: tuple[tuple[str, str, dict[str, float]], ...] = (
+    (r"H100.*NVL", "H100 NVL", {"float32": 60.0, "float32-tf32": 417.5, "float16": 835.5, "bfloat16": 835.5}),
+    (r"H100.*PCIe", "H100 PCIe", {"float32": 51.2, "float32-tf32": 378.0, "float16": 756.0, "bfloat16": 756.0}),
+    (r"H100", "H100 SXM", {"float32": 66.9, "float32-tf32": 494.7, "float16": 989.4, "bfloat16": 989.4}),
+    (r"GH200", "GH200", {"float32": 66.9, "float32-tf32": 494.7, "float16": 989.4, "bfloat16": 989.4}),
+    (r"H200.*NVL", "H200 NVL", {"float32": 60.0, "float32-tf32": 417.5, "float16": 835.5, "bfloat16": 835.5}),
+    (r"H200", "H200 SXM", {"float32": 66.9, "float32-tf32": 494.7, "float16": 989.4, "bfloat16": 989.4}),
+    (r"A100.*PCIE", "A100 PCIe", {"float32": 19.5, "float32-tf32": 156.0, "float16": 312.0, "bfloat16": 312.0}),
+    (r"A100", "A100 SXM", {"float32": 19.5, "float32-tf32": 156.0, "float16": 312.0, "bfloat16": 312.0}),
+    (r"\bL40S\b", "L40S", {"float32": 91.6, "float32-tf32": 183.0, "float16": 362.05, "bfloat16": 362.05}),
+    (r"\bL40\b", "L40", {"float32": 90.5, "float32-tf32": 90.5, "float16": 181.0, "bfloat16": 181.0}),
+    (r"\bL4\b", "L4", {"float32": 30.3, "float32-tf32": 60.0, "float16": 121.0, "bfloat16": 121.0}),
+    (r"\bA10\b", "A10", {"float32": 31.2, "float32-tf32": 62.5, "float16": 125.0, "bfloat16": 125.0}),
+    (r"\bA40\b", "A40", {"float32": 37.4, "float32-tf32": 74.8, "float16": 149.7, "bfloat16": 149.7}),
+    (r"RTX 4090", "GeForce RTX 4090", {"float32": 82.6, "float32-tf32": 82.6, "float16": 165.2, "bfloat16": 165.2}),
+    (r"RTX 3090", "GeForce RTX 3090", {"float32": 35.6, "float32-tf32": 35.6, "float16": 71.0, "bfloat16": 71.0}),
+    (r"V100", "V100", {"float32": 15.7, "float32-tf32": 15.7, "float16": 125.0}),
+    (r"\bT4\b", "T4", {"float32": 8.1, "float32-tf32": 8.1, "float16": 65.0}),
+)
+
+
+def datasheet_product(name: str | None) -> tuple[str, dict[str, float]] | None:
+    """(product label, {precision: TFLOP/s}) for a device name, or None when the product is unknown."""
+    if not name:
+        return None
+    for pattern, label, values in DATASHEET_TFLOPS:
+        if re.search(pattern, name, re.IGNORECASE):
+            return label, values
+    return None
+
+
+def gpu_datasheet_peaks(gpu: dict[str, Any]) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
+    """(peaks, formulas, clock-formula peaks) of one GPU: the datasheet where the product is known,
+    the clock formula otherwise; the clock formula is always returned as the second figure."""
+    clock_values, clock_formulas = gpu_peaks(gpu)
+    product = datasheet_product(gpu.get("name"))
+    if product is None:
+        formulas = {p: f"clock formula (product not in the datasheet table): {f}" for p, f in clock_formulas.items()}
+        return clock_values, formulas, clock_values
+    label, sheet = product
+    peaks: dict[str, float] = {}
+    formulas: dict[str, str] = {}
+    for precision in PRECISIONS:
+        clock_text = (
+            f"{clock_values[precision] / 1000:.1f} TFLOP/s ({clock_formulas[precision]})"
+            if precision in clock_values
+            else clock_formulas[precision]
+        )
+        if precision not in sheet:
+            formulas[precision] = f"not on the {label} datasheet; clock formula: {clock_text}"
+            continue
+        peaks[precision] = sheet[precision] * 1000
+        formulas[precision] = f"datasheet {label}: {sheet[precision]:g} TFLOP/s dense; clock formula: {clock_text}"
+    return peaks, formulas, clock_values
+
+
 def all_peaks(
     cpu: dict[str, Any], gpus: list[dict[str, Any]]
 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
-    """Peaks and formulas for every device of the record, keyed "cpu", "cuda:0", ..."""
+    """Peaks and formulas for every device of the record, keyed "cpu", "cuda:0", ...; GPUs from
+    their datasheet where the product is known (clock_peaks gives the clock formula's figures)."""
     peaks, formulas = {}, {}
     peaks["cpu"], formulas["cpu"] = cpu_peaks(cpu)
     for gpu in gpus:
-        peaks[gpu["device"]], formulas[gpu["device"]] = gpu_peaks(gpu)
+        peaks[gpu["device"]], formulas[gpu["device"]], _ = gpu_datasheet_peaks(gpu)
     return peaks, formulas
+
+
+def clock_peaks(gpus: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """The clock formula's figures per GPU (SMs x max SM clock x ops/clock/SM): the second figure."""
+    return {gpu["device"]: gpu_peaks(gpu)[0] for gpu in gpus}

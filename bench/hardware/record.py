@@ -47,6 +47,7 @@ def collect(pycpuinfo: dict[str, Any] | None = None, measure_bandwidth: bool = T
         "gpus": gpus,
         "peaks": peak_values,
         "peak_formulas": formulas,
+        "peaks_clock": guarded("peaks_clock", unavailable, lambda: peaks.clock_peaks(gpus), {}),
         "peak_note": PEAK_NOTE,
         "bandwidth": None,
         "software": guarded("software", unavailable, software.collect_software, {}),
