@@ -183,11 +183,11 @@ def cuda_settings() -> dict[str, Any]:
     for name in ("allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction"):
         try:
             out[name] = bool(getattr(matmul, name))
-        except Exception as exc:  # noqa: BLE001 - a flag missing from this torch is recorded, not fatal
+        except Exception as exc:
             out[name] = f"unreadable: {exc}"
     try:
         out["preferred_blas_library"] = str(torch.backends.cuda.preferred_blas_library()).rsplit(".", 1)[-1]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out["preferred_blas_library"] = f"unreadable: {exc}"
     return out
 
@@ -276,7 +276,7 @@ class HotTimer:
             return None
         try:
             pair = (self._capture(self.calls), self._capture(2 * self.calls))
-        except Exception as exc:  # noqa: BLE001 - any capture failure falls back to the blocking kernel
+        except Exception as exc:
             self.capture, self.capture_error = "blocking-kernel", f"{type(exc).__name__}: {exc}"
             self.torch.cuda.synchronize(self.device)
             return None

@@ -70,7 +70,6 @@ TIMING_MODES = (
 )
 
 
-
 def timing_mode_of(timing: Any, device: str) -> str:
     """The mode a timing record names, or what an older record's path was (cpu / e2e)."""
     mode = timing.get("mode") if isinstance(timing, dict) else None

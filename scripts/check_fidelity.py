@@ -10,55 +10,36 @@ A/B for several repetitions at the same thread count, and prints the ratio of me
 from __future__ import annotations
 
 import argparse
-import inspect
+import contextlib
 import statistics
-import time
-from types import SimpleNamespace
+import sys
+from pathlib import Path
 
 import torch
 import torch.utils.benchmark as tbench
-from pytest_benchmark.fixture import BenchmarkFixture
-from pytest_benchmark.logger import Logger
-from pytest_benchmark.utils import NameWrapper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `python scripts/...` from anywhere
 
 from bench.kernels.matmul import MatmulCase, matmul_call
 from bench.options import parse_sizes
+from bench.standalone import median_of, standalone_fixture
 from bench.timing import TimingPolicy, measure
 
 
 def harness_median(call, device: str, policy: TimingPolicy) -> float:
-    """The per-call median that `pytest bench` would save for this call."""
-    stats: list = []
-    options = dict(
-        disable_gc=False,
-        timer=NameWrapper(time.perf_counter),
-        min_rounds=policy.min_rounds,
-        min_time=0.000005,
-        max_time=policy.max_time_s,
-        warmup=False,
-        warmup_iterations=0,
-        calibration_precision=10,
-        add_stats=stats.append,
-        logger=Logger(Logger.QUIET),
-        warner=None,
-        disabled=False,
-        cprofile=False,
-        cprofile_loops=None,
-        cprofile_dump=None,
-        precision=None,  # pytest-benchmark >= 5.3
-        confidence=None,
-    )
-    accepted = inspect.signature(BenchmarkFixture).parameters
-    node = SimpleNamespace(name="fidelity", nodeid="fidelity", _nodeid="fidelity")
-    fixture = BenchmarkFixture(node, **{k: v for k, v in options.items() if k in accepted})
+    """The per-call median that `pytest bench` would save for this call (the CPU/e2e path)."""
+    fixture, stats = standalone_fixture(policy, "fidelity")
     measure(fixture, call, device, policy)
-    return float(stats[0].stats.median)
+    return median_of(stats)
 
 
-def timer_median(call, threads: int, min_run_time: float) -> float:
+def timer_median(call, device: str, threads: int, min_run_time: float) -> float:
+    """blocked_autorange's median. Its clock synchronises the *current* CUDA device, so the
+    device timed is made current (else a cuda:1 run would read cuda:0's idle queue)."""
     timer = tbench.Timer(stmt="call()", globals={"call": call}, num_threads=threads)
-    timer.timeit(3)  # blocked_autorange does no warmup of its own beyond one call
-    return timer.blocked_autorange(min_run_time=min_run_time).median
+    with torch.cuda.device(torch.device(device)) if device.startswith("cuda") else contextlib.nullcontext():
+        timer.timeit(3)  # blocked_autorange does no warmup of its own beyond one call
+        return timer.blocked_autorange(min_run_time=min_run_time).median
 
 
 def main() -> None:
@@ -79,7 +60,7 @@ def main() -> None:
         ours, theirs = [], []
         for _ in range(args.repeats):  # A/B alternation: drift hits both tools alike
             ours.append(harness_median(call, args.device, policy))
-            theirs.append(timer_median(call, threads, args.max_time))
+            theirs.append(timer_median(call, args.device, threads, args.max_time))
         ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
         print(
             f"{n:>6} {statistics.median(ours) * 1e3:>11.4f} {statistics.median(theirs) * 1e3:>9.4f} "

@@ -159,7 +159,7 @@ class Sampler:
     def _take(self) -> None:
         try:
             self.samples.append(self.source())
-        except Exception as exc:  # noqa: BLE001 - recorded, see class docstring
+        except Exception as exc:
             self.errors.append(f"{type(exc).__name__}: {exc}")
 
     def _run(self) -> None:
@@ -205,7 +205,9 @@ def aggregate_samples(
     out["clock_events"] = sorted({name for s in samples for name in s.get("clock_events") or []})
     out["max_sm_clock_mhz"] = max_sm_clock_mhz
     lowest = (out["sm_clock_mhz"] or {}).get("min")
-    out["clock_dip"] = None if lowest is None or not max_sm_clock_mhz else lowest < CLOCK_DIP_FRACTION * max_sm_clock_mhz
+    out["clock_dip"] = (
+        None if lowest is None or not max_sm_clock_mhz else lowest < CLOCK_DIP_FRACTION * max_sm_clock_mhz
+    )
     out["counters"] = counters or {}
     if errors:
         out["errors"] = errors[:5]
@@ -234,7 +236,7 @@ def nvml_source(index: int) -> tuple[Callable[[], dict[str, Any]], Callable[[], 
     def guarded(query: Callable[[], float]) -> float | None:
         try:
             return query()
-        except Exception:  # noqa: BLE001 - NotSupported on some boards: the delta is then None
+        except Exception:
             return None
 
     def counters() -> dict[str, float | None]:
@@ -262,7 +264,7 @@ def sampled(device: str, interval_s: float = SAMPLE_INTERVAL_S) -> Iterator[dict
     try:
         one, counters, max_clock = nvml_source(int(device.partition(":")[2] or 0))
         before = counters()
-    except Exception as exc:  # noqa: BLE001 - no NVML, no driver, no handle: recorded with the reason
+    except Exception as exc:
         out["unavailable"] = str(exc) or type(exc).__name__
         yield out
         return

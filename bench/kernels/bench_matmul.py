@@ -93,9 +93,7 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
             data, cold, timing = gpu.hot, gpu.cold, gpu.timing
             iterations = {n: int(gpu.timing.get("graph_calls", {}).get(str(n), 1)) for n in sizes}
     ratios = penalties(data, baseline)
-    per_size = {
-        str(n): per_size_record(data[n], iterations[n], c.flops, c.bytes, ratios[n]) for n, c in cases.items()
-    }
+    per_size = {str(n): per_size_record(data[n], iterations[n], c.flops, c.bytes, ratios[n]) for n, c in cases.items()}
     if cold and all(cold.values()):
         for n, record in cold_penalty_records(cold, baseline).items():
             per_size[str(n)].update(record)
