@@ -51,7 +51,7 @@ COMMON_FIELDS = (
 
 #: ``extra_info["timing"]``: how the numbers were taken, so a reader can judge them.
 TIMING_FIELDS = (
-    "clock",  # "perf_counter" or "cuda-synchronize+perf_counter"
+    "clock",  # "perf_counter", "cuda-synchronize+perf_counter" (e2e) or "cuda-events" (hot, cold)
     "warmup_calls",  # calls made before calibration and timing
     "warmup_s",  # seconds spent warming up
     "iterations",  # calls per timed round (stats are per call: round time / iterations)
