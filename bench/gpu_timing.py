@@ -507,8 +507,13 @@ def measure_interleaved_gpu(
         raise ValueError("measure_interleaved_gpu needs at least one workload")
     hot_data: dict[Any, list[float]] = {k: [] for k in keys}
     cold_data: dict[Any, list[float]] = {k: [] for k in keys}
-    if not benchmark.enabled:
-        benchmark.pedantic(lambda: [fns[k]() for k in keys], rounds=1, iterations=1)
+    if not benchmark.enabled:  # smoke pass: one untimed-quality round, so penalties still compute
+
+        def once() -> None:
+            for k in keys:
+                hot_data[k].append(e2e_per_call(fns[k], device, 1)[0])
+
+        benchmark.pedantic(once, rounds=1, iterations=1)
         return GpuInterleaved(hot_data, cold_data, {"mode": MODE_HOT, "clock": "disabled", "rounds": 1})
     warm = [gpu_warm_up(fns[k], device, max(GPU_WARMUP_S, policy.warmup_s)) for k in keys]
     hots = {k: HotTimer(fns[k], device) for k in keys}
