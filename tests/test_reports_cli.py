@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -21,8 +22,10 @@ EVIL = "<script>alert(1)</script>"
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    # The checkout on the path: the CLI must work from any folder whether or not the package is installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run(
-        [sys.executable, "-m", "reports", "build", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "reports", "build", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
 
 
