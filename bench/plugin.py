@@ -1,7 +1,8 @@
 """The harness's pytest plugin: options, shared fixtures and pytest-benchmark hooks.
 
-Loaded by the root ``conftest.py`` (and by ``-p bench.plugin`` in tests that run their own
-pytest sessions). Logic lives in the modules named for it; this file only wires it in.
+Loaded by the ``pytest11`` entry point of an installed package (bench/entry_point.py), by the root
+``conftest.py`` of a checkout, and by ``-p bench.plugin``: all under this module's name, so once.
+Logic lives in the modules named for it; this file only wires it in.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from bench.devices import DeviceChoice, resolve_devices
 from bench.options import DEFAULT_SIZES, parse_devices, parse_list, parse_sizes
 from bench.timing import TimingPolicy
 from contract.schema import OPS, PRECISIONS
+
+# Your own workloads (issue 17): the torch_benchmark fixture and its option, docs/workloads.md.
+pytest_plugins = ["bench.fixture"]
 
 T = TypeVar("T")
 _SESSION_CACHE = pytest.StashKey[dict]()

@@ -26,8 +26,18 @@ KIND_ALIGNMENT = "alignment"  # all sizes of one op/device/precision, interleave
 KIND_TRAINING = "training"  # one training step of an MLP implementation
 KIND_STUDY = "study"  # a hyperparameter-study point (accuracy questions)
 KIND_TRAINING_INTERLEAVED = "training-interleaved"  # framework and scratch steps alternated round by round
+KIND_WORKLOAD = "workload"  # a user's callable timed by the torch_benchmark fixture (docs/workloads.md)
+KIND_WORKLOAD_COMPARE = "workload-compare"  # a user's callables interleaved by torch_benchmark.compare
 
-KINDS = (KIND_MATMUL, KIND_ALIGNMENT, KIND_TRAINING, KIND_STUDY, KIND_TRAINING_INTERLEAVED)
+KINDS = (
+    KIND_MATMUL,
+    KIND_ALIGNMENT,
+    KIND_TRAINING,
+    KIND_STUDY,
+    KIND_TRAINING_INTERLEAVED,
+    KIND_WORKLOAD,
+    KIND_WORKLOAD_COMPARE,
+)
 
 # Matrix-product ops (``extra_info["op"]``).
 OP_MM = "mm"  # (n x n) @ (n x n)
@@ -242,6 +252,36 @@ STUDY_FIELDS = COMMON_FIELDS + (
     "applied",  # bool: the model matched the setting (check_applied found no problem)
     "applied_problems",  # list[str]: what did not match (empty when applied)
 )
+
+
+#: A user's workload timed by the ``torch_benchmark`` fixture (bench/fixture.py, docs/workloads.md).
+WORKLOAD_FIELDS = COMMON_FIELDS + (
+    "precision",  # dtype name, "float32-tf32" on CUDA with TF32 matmuls allowed: the key of the peak it is read against
+    "tf32",  # bool: TF32 matmul math was allowed during the measurement (CUDA)
+    "dtype_source",  # "argument" | "result" (the returned tensor's) | "torch default (...)"
+    "bound",  # "compute" | "memory" | None: the limit the user asked to read it against
+    "flops",  # floating-point operations per call as the user counted them, or None
+    "bytes",  # minimum bytes moved per call as the user counted them, or None
+    "gflops",  # flops / median / 1e9 (None without flops or in a smoke pass)
+    "gbps",  # bytes / median / 1e9
+    "readings",
+)
+
+#: ``torch_benchmark.compare``: several implementations of the same work, interleaved round by round;
+#: pytest-benchmark's stats describe one whole sweep, the per-workload fields below are what count.
+WORKLOAD_COMPARE_FIELDS = COMMON_FIELDS + (
+    "precision", "tf32", "dtype_source", "bound", "flops", "bytes",  # as in WORKLOAD_FIELDS, shared by all
+    "workloads",  # list[str]: the names, in the order given
+    "baseline",  # the name every ratio is relative to
+    "iterations",  # {name: calls per round}
+    "data",  # {name: per-round seconds per call, in round order (round i of each is paired)}
+    "median_s",  # {name: median seconds per call}
+    "gflops",  # {name: flops / median / 1e9 or None}
+    "gbps",  # {name: bytes / median / 1e9 or None}
+    "ratio",  # {name: median over rounds of t(name)/t(baseline)} for every name but the baseline (> 1: slower)
+    "ratio_ci",  # {name: [low, high]} 95% paired bootstrap interval (contract.stats.paired_ratio)
+    "readings",
+)  # fmt: skip
 
 
 def study_value_label(value: Any) -> str:
