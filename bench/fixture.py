@@ -60,6 +60,14 @@ class TorchBenchmark:
         self._config = config
         self._used: str | None = None
 
+    def use_device(self, device: str | torch.device) -> str:
+        """The device's name as records spell it (``"cuda"`` -> ``"cuda:0"``); skips the test, with
+        the reason, when it is absent. Call it before building inputs on the device."""
+        name, skip_reason = resolve_device(device)
+        if skip_reason:
+            pytest.skip(f"{name}: {skip_reason}")
+        return name
+
     def __call__(
         self,
         fn: Callable[[], Any],
@@ -150,13 +158,11 @@ class TorchBenchmark:
     def _prepare(
         self, device: str | torch.device, flops: Any, nbytes: Any, bound: str | None
     ) -> tuple[str, dict[str, Any]]:
-        """Checks every argument before anything runs; an absent CUDA device skips with the reason."""
-        name, skip_reason = resolve_device(device)
+        """Checks every argument before anything runs (an unknown device included; an absent CUDA device
+        skips with the reason)."""
         setup = {"flops": work_count("flops", flops), "bytes": work_count("bytes", nbytes)}
         check_bound(bound, setup["flops"], setup["bytes"])
-        if skip_reason:
-            pytest.skip(f"{name}: {skip_reason}")
-        return name, setup
+        return self.use_device(device), setup
 
     @staticmethod
     def _fields(device: str, dtype: torch.dtype, source: str, bound: str | None, setup: dict) -> dict[str, Any]:

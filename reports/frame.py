@@ -18,6 +18,8 @@ from contract.schema import (
     KIND_STUDY,
     KIND_TRAINING,
     KIND_TRAINING_INTERLEAVED,
+    KIND_WORKLOAD,
+    KIND_WORKLOAD_COMPARE,
     is_harness_benchmark,
     timing_mode_of,
     upgrade_extra_info,
@@ -145,7 +147,61 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         return interleaved_rows(base, info), ""
     if kind == KIND_STUDY:
         base |= {"val_accuracy": num(info.get("val_accuracy"))}
+    if kind == KIND_WORKLOAD:
+        return [workload_row(base, info)], ""
+    if kind == KIND_WORKLOAD_COMPARE:
+        return workload_compare_rows(base, info), ""
     return [base], ""
+
+
+def workload_row(base: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+    """A user's workload (the torch_benchmark fixture): read like a matmul, by its own work counts."""
+    flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
+    gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
+    return base | {
+        "flops": flops,
+        "bytes": nbytes,
+        "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
+        "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+    }
+
+
+def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per implementation of a torch_benchmark.compare record, each with its ratio to the
+    baseline (NaN for the baseline itself); like interleaved training, the benchmark's own stats
+    time a whole sweep, so runs are compared per implementation."""
+    def field(name: str) -> dict[str, Any]:
+        value = info.get(name)
+        return value if isinstance(value, dict) else {}
+
+    medians, data, ratios, intervals = field("median_s"), field("data"), field("ratio"), field("ratio_ci")
+    names = info.get("workloads") if isinstance(info.get("workloads"), list) else sorted(set(medians) | set(data))
+    flops, nbytes = num(info.get("flops")), num(info.get("bytes"))
+    rows = []
+    for impl in map(str, names):
+        times, median = raw_data(data.get(impl)), num(medians.get(impl))
+        gflops, gbps = num(field("gflops").get(impl)), num(field("gbps").get(impl))
+        low, high = pair(intervals.get(impl))
+        rows.append(
+            base
+            | {
+                "key": f"{base['fullname']} workload={impl}",
+                "name": f"{base['name']} {impl}",
+                "impl": impl,
+                "median_s": median,
+                "iqr_s": math.nan,
+                "rounds": float(len(times)) if times else math.nan,
+                "flops": flops,
+                "bytes": nbytes,
+                "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
+                "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+                "ratio": num(ratios.get(impl)),
+                "ratio_lo": low,
+                "ratio_hi": high,
+                "data": times,
+            }
+        )
+    return rows or [base | {"impl": UNKNOWN, "data": None}]
 
 
 def interleaved_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:

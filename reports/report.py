@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from reports import changes, plots, tables
+from reports import changes, plots, tables, workloads
 from reports import study as study_section
 from reports.frame import results_frame
 from reports.load import Loaded, Run
@@ -113,7 +113,8 @@ def build_report(
         "How close each workload gets to the machine: compute-bound matrix products should approach the "
         "nominal peak FLOP/s, memory-bound ones (mv) the measured copy bandwidth. Peaks are nominal "
         "(cores x clock x FMA width, or the GPU's datasheet rate); a CPU peak is scaled to the cores the run's "
-        "threads could use. Matmuls show their best n. Above 100 % means "
+        "threads could use. Matmuls show their best n; your own workloads (section 8) appear under their test "
+        "names when the test counted their FLOPs or bytes. Above 100 % means "
         "the limit is understated, not that physics broke: a CPU peak taken at a reported base clock when the "
         "turbo clock is unknown (as in most VMs), or an n=1024 matrix-vector operand (4 MB in float32) served "
         "from a cache larger than it, faster than the DRAM copy bandwidth.",
@@ -161,6 +162,15 @@ def build_report(
         empty="No study records (run `pytest bench --bench-study --benchmark-autosave` to make some).",
     )
 
+    own_workloads = Section(
+        "workloads",
+        "8. Your workloads (torch_benchmark)",
+        workloads.SECTION_CAPTION,
+        _table("timed", "Workloads timed alone", "", workloads.workloads_table(results))
+        + _table("comparisons", "Comparisons: ratio to the baseline", "", workloads.comparison_table(results)),
+        empty="No torch_benchmark records: docs/workloads.md shows how to benchmark your own workload.",
+    )
+
     machine_count = len({r.machine_id for r in runs})
     summary = {
         "runs": len(runs),
@@ -172,7 +182,7 @@ def build_report(
         title=title,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         summary=summary,
-        sections=[overview, machines, alignment, training, efficiency, change_section, other, study],
+        sections=[overview, machines, alignment, training, efficiency, change_section, other, study, own_workloads],
         skipped=list(loaded.skipped),
         warnings=list(loaded.warnings) + warnings,
     )

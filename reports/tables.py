@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from contract.stats import ratio_of_medians
+from reports import workloads
 from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text
 from reports.load import UNKNOWN, Run, by_machine
 
@@ -430,6 +431,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
                 "GB/s": math.nan,
             }
         )
+    rows.extend(workloads.efficiency_rows(results))  # users' own workloads (torch_benchmark)
     for row in rows:
         harness = records.get(row["machine"], {}).get("harness") or {}
         peak = num(_get(harness, "peaks", row["device"], row["precision"])) * cpu_share(harness, row)
