@@ -74,7 +74,7 @@ class TorchBenchmark:
         *,
         device: str | torch.device = "cpu",
         flops: float | None = None,
-        bytes: float | None = None,  # noqa: A002 - the documented name; the record's field is "bytes"
+        bytes: float | None = None,
         group: str | None = None,
         dtype: torch.dtype | str | None = None,
         bound: str | None = None,
@@ -106,7 +106,7 @@ class TorchBenchmark:
         baseline: str,
         device: str | torch.device = "cpu",
         flops: float | None = None,
-        bytes: float | None = None,  # noqa: A002
+        bytes: float | None = None,
         group: str | None = None,
         dtype: torch.dtype | str | None = None,
         bound: str | None = None,

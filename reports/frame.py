@@ -170,6 +170,7 @@ def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[di
     """One row per implementation of a torch_benchmark.compare record, each with its ratio to the
     baseline (NaN for the baseline itself); like interleaved training, the benchmark's own stats
     time a whole sweep, so runs are compared per implementation."""
+
     def field(name: str) -> dict[str, Any]:
         value = info.get(name)
         return value if isinstance(value, dict) else {}

@@ -46,7 +46,8 @@ def test_two_ways(torch_benchmark):
 
 
 def test_rounds_argument(torch_benchmark):
-    info = torch_benchmark.compare({"a": lambda: X + 1, "b": lambda: X * 2}, baseline="a", rounds=4, dtype=torch.float64)
+    workloads = {"a": lambda: X + 1, "b": lambda: X * 2}
+    info = torch_benchmark.compare(workloads, baseline="a", rounds=4, dtype=torch.float64)
     assert [len(v) for v in info["data"].values()] == [4, 4]
 """
 
@@ -66,15 +67,17 @@ def test_every_argument_reaches_the_record(pytester: pytest.Pytester) -> None:
     info, median = counted["extra_info"], counted["stats"]["median"]
     assert set(WORKLOAD_FIELDS) <= set(info)
     assert counted["group"] == "mine"
-    assert (info["kind"], info["device"], info["dtype"], info["precision"]) == ("workload", "cpu", "float32", "float32")
-    assert (info["flops"], info["bytes"], info["bound"], info["dtype_source"]) == (2 * 64**3, 49152, "compute", "result")
+    assert (info["kind"], info["device"], info["dtype"], info["precision"]) == ("workload", "cpu", *["float32"] * 2)
+    assert (info["flops"], info["bytes"], info["bound"]) == (2 * 64**3, 49152, "compute")
+    assert info["dtype_source"] == "result"
     assert info["gflops"] == pytest.approx(2 * 64**3 / median / 1e9)
     assert info["gbps"] == pytest.approx(49152 / median / 1e9)
     assert info["timing"]["clock"] == "perf_counter" and info["timing"]["rounds"] >= 2
     assert set(info["readings"]) == {"before", "after"}
 
     uncounted = benches["test_uncounted_with_dtype"]["extra_info"]
-    assert (uncounted["dtype"], uncounted["precision"], uncounted["dtype_source"]) == ("bfloat16", "bfloat16", "argument")
+    assert (uncounted["dtype"], uncounted["precision"]) == ("bfloat16", "bfloat16")
+    assert uncounted["dtype_source"] == "argument"
     assert uncounted["flops"] is None and uncounted["gflops"] is None and uncounted["gbps"] is None
     assert benches["test_uncounted_with_dtype"]["group"] is None
     assert benches["test_no_tensor_result"]["extra_info"]["dtype_source"].startswith("torch default")
@@ -159,12 +162,12 @@ def test_bad_bytes(torch_benchmark):
 
 
 def test_compute_bound_needs_flops(torch_benchmark):
-    with pytest.raises(ValueError, match="bound='compute' asks for efficiency against the peak FLOP/s, which needs flops="):
+    with pytest.raises(ValueError, match="bound='compute' asks for efficiency against the peak FLOP/s, .* flops="):
         torch_benchmark(lambda: X, bytes=64, bound="compute")
 
 
 def test_memory_bound_needs_bytes(torch_benchmark):
-    with pytest.raises(ValueError, match="bound='memory' asks for efficiency against the memory bandwidth, which needs bytes="):
+    with pytest.raises(ValueError, match="bound='memory' asks for efficiency against the memory bandwidth, .* bytes="):
         torch_benchmark.compare({"a": lambda: X, "b": lambda: X}, baseline="a", flops=8, bound="memory")
 
 
@@ -191,7 +194,7 @@ def test_twice(torch_benchmark):
     [
         ({}, "a", ValueError, "no workloads given"),
         ({"a": lambda: X}, "a", ValueError, "a comparison needs two workloads or more"),
-        ({"a": lambda: X, "b": lambda: X}, "eager", ValueError, r"baseline='eager' is not one of the workloads \\['a', 'b'\\]"),
+        ({"a": lambda: X, "b": lambda: X}, "eager", ValueError, r"baseline='eager' is not one of .*\\['a', 'b'\\]"),
         ({"a": lambda: X, 1: lambda: X}, "a", ValueError, "names must be non-empty strings"),
         ({"a": lambda: X, "b": X}, "a", TypeError, "workload 'b' is a Tensor, not a callable"),
         ([lambda: X], "a", TypeError, "must be a dict of name -> callable"),
@@ -228,7 +231,7 @@ def test_broken(torch_benchmark):
     )
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*IndexError*", "*WorkloadError: torch_benchmark: workload 'workload' raised IndexError*"])
+    result.stdout.fnmatch_lines(["*IndexError*", "*WorkloadError: torch_benchmark: workload * raised IndexError*"])
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the skip of an absent CUDA device")

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from custom_activation import flops, gelu_composed, gelu_fused, min_bytes
 
 DEVICES = ["cpu", "cuda"]  # an absent device is skipped with the reason

@@ -1,5 +1,4 @@
 import torch
-
 from custom_activation import gelu_composed, gelu_fused
 
 
