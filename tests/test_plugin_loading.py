@@ -28,7 +28,7 @@ def test_registered_once(request, torch_benchmark):
 @pytest.mark.parametrize(
     "how",
     [
-        ("-p", "bench.entry_point"),  # what the installed package's entry point loads
+        ("-p", "bench.entry_point"),  # what the installed package's entry point loads (same name)
         ("-p", "bench.entry_point", "-p", "bench.plugin"),
         ("-p", "bench.plugin", "-p", "bench.entry_point"),
     ],
@@ -65,4 +65,4 @@ def test_entry_point_with_torch_loads_the_plugin() -> None:
 def test_pyproject_declares_the_entry_point() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["entry-points"]["pytest11"] == {"torch_bench": "bench.entry_point"}
+    assert project["entry-points"]["pytest11"] == {"bench.entry_point": "bench.entry_point"}
