@@ -87,10 +87,10 @@ class TorchBenchmark:
         """
         self._claim("torch_benchmark(...)")
         fn = check_callable("workload", fn)
-        name, setup = self._prepare(device, flops, bytes, bound)
+        name, setup = self._prepare(device, flops, bytes, bound, dtype)
         result = first_call("workload", fn, name)
         check_result_device("workload", result, name)
-        dtype_, source = workload_dtype(dtype, result)
+        dtype_, source = workload_dtype(setup["dtype"], result)
         self._benchmark.group = group
         timing = measure(self._benchmark, fn, name, timing_policy_from(self._config))
         info = self._benchmark.extra_info
@@ -124,12 +124,12 @@ class TorchBenchmark:
             rounds = check_rounds(self._config.getoption("bench_compare_rounds"), "--bench-compare-rounds")
         else:
             rounds = check_rounds(rounds, "rounds=")
-        name, setup = self._prepare(device, flops, bytes, bound)
+        name, setup = self._prepare(device, flops, bytes, bound, dtype)
         results = {}
         for key, fn in fns.items():
             results[key] = first_call(key, fn, name)
             check_result_device(key, results[key], name)
-        dtype_, source = workload_dtype(dtype, results[baseline])
+        dtype_, source = workload_dtype(setup["dtype"], results[baseline])
         self._benchmark.group = group
         interleaved = measure_interleaved(self._benchmark, fns, name, timing_policy_from(self._config), rounds)
         info = self._benchmark.extra_info
@@ -156,11 +156,15 @@ class TorchBenchmark:
         self._used = how
 
     def _prepare(
-        self, device: str | torch.device, flops: Any, nbytes: Any, bound: str | None
+        self, device: str | torch.device, flops: Any, nbytes: Any, bound: str | None, dtype: Any
     ) -> tuple[str, dict[str, Any]]:
         """Checks every argument before anything runs (an unknown device included; an absent CUDA device
         skips with the reason)."""
-        setup = {"flops": work_count("flops", flops), "bytes": work_count("bytes", nbytes)}
+        setup = {
+            "flops": work_count("flops", flops),
+            "bytes": work_count("bytes", nbytes),
+            "dtype": None if dtype is None else workload_dtype(dtype, None)[0],
+        }
         check_bound(bound, setup["flops"], setup["bytes"])
         return self.use_device(device), setup
 

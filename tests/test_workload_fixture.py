@@ -124,14 +124,14 @@ from bench.workload import WorkloadError
 X = torch.randn(8)
 
 
-def fail():
+def fail():  # the workload of every check that must raise before anything runs
     raise ZeroDivisionError("boom")
 
 
 @pytest.mark.parametrize("device", ["mps", "gpu", "cuda:x", "cuda:-1"])
 def test_unknown_device(torch_benchmark, device):
     with pytest.raises(ValueError, match="unknown device .* use 'cpu', 'cuda' or 'cuda:N'"):
-        torch_benchmark(lambda: X, device=device)
+        torch_benchmark(fail, device=device)
 
 
 def test_failing_callable(torch_benchmark):
@@ -153,32 +153,32 @@ def test_result_on_another_device(torch_benchmark):
 @pytest.mark.parametrize("value", [0, -1.0, float("nan"), float("inf"), True, "1e9"])
 def test_bad_counts(torch_benchmark, value):
     with pytest.raises(ValueError, match="flops= must be a positive number per call"):
-        torch_benchmark(lambda: X, flops=value)
+        torch_benchmark(fail, flops=value)
 
 
 def test_bad_bytes(torch_benchmark):
     with pytest.raises(ValueError, match="bytes= must be a positive number per call"):
-        torch_benchmark(lambda: X, bytes=-8)
+        torch_benchmark(fail, bytes=-8)
 
 
 def test_compute_bound_needs_flops(torch_benchmark):
     with pytest.raises(ValueError, match="bound='compute' asks for efficiency against the peak FLOP/s, .* flops="):
-        torch_benchmark(lambda: X, bytes=64, bound="compute")
+        torch_benchmark(fail, bytes=64, bound="compute")
 
 
 def test_memory_bound_needs_bytes(torch_benchmark):
     with pytest.raises(ValueError, match="bound='memory' asks for efficiency against the memory bandwidth, .* bytes="):
-        torch_benchmark.compare({"a": lambda: X, "b": lambda: X}, baseline="a", flops=8, bound="memory")
+        torch_benchmark.compare({"a": fail, "b": fail}, baseline="a", flops=8, bound="memory")
 
 
 def test_unknown_bound(torch_benchmark):
     with pytest.raises(ValueError, match="bound='fast'; use 'compute'"):
-        torch_benchmark(lambda: X, flops=8, bound="fast")
+        torch_benchmark(fail, flops=8, bound="fast")
 
 
 def test_bad_dtype(torch_benchmark):
     with pytest.raises(ValueError, match="dtype='float33' is not a torch dtype"):
-        torch_benchmark(lambda: X, dtype="float33")
+        torch_benchmark(fail, dtype="float33")
 
 
 def test_twice(torch_benchmark):
@@ -213,7 +213,7 @@ def test_compare_failing_workload_is_named(torch_benchmark):
 @pytest.mark.parametrize("rounds", [1, 0, 2.5, True])
 def test_compare_bad_rounds(torch_benchmark, rounds):
     with pytest.raises(ValueError, match="rounds= must be an integer >= 2"):
-        torch_benchmark.compare({"a": lambda: X, "b": lambda: X}, baseline="a", rounds=rounds)
+        torch_benchmark.compare({"a": fail, "b": fail}, baseline="a", rounds=rounds)
 """
 
 
