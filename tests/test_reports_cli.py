@@ -17,7 +17,7 @@ from reports.cli import main
 from tests import report_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION_IDS = ("runs", "machines", "alignment", "training", "efficiency", "changes", "other", "study")
+SECTION_IDS = ("runs", "machines", "alignment", "training", "efficiency", "changes", "other", "study", "workloads")
 EVIL = "<script>alert(1)</script>"
 
 
