@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import torch
 
+from bench.gpu_timing import MODE_COLD, MODE_CPU, MODE_E2E, measure_gpu, measure_interleaved_gpu
 from bench.plugin import timing_policy_from
 from bench.record import common_extra_info, median_seconds
 from bench.timing import measure, measure_interleaved
@@ -30,6 +31,7 @@ from bench.workload import (
     check_workloads,
     comparison_fields,
     first_call,
+    gpu_mode,
     precision_label,
     rates,
     resolve_device,
@@ -78,21 +80,27 @@ class TorchBenchmark:
         group: str | None = None,
         dtype: torch.dtype | str | None = None,
         bound: str | None = None,
+        mode: str | None = None,
     ) -> dict[str, Any]:
         """Time ``fn()`` on ``device`` and record it as a ``workload``; returns the saved ``extra_info``.
 
         ``flops``/``bytes``: the work of one call, as you count it (the report's GFLOP/s, GB/s and
         efficiency come from them). ``bound``: ``"compute"`` or ``"memory"``, the limit you want it
         read against; it requires the matching count. ``dtype``: defaults to the returned tensor's.
+        ``mode``: the CUDA timing mode, ``hot``, ``cold`` or ``e2e`` (default ``--bench-gpu-mode``).
         """
         self._claim("torch_benchmark(...)")
         fn = check_callable("workload", fn)
-        name, setup = self._prepare(device, flops, bytes, bound, dtype)
+        name, setup = self._prepare(device, flops, bytes, bound, dtype, mode)
         result = first_call("workload", fn, name)
         check_result_device("workload", result, name)
         dtype_, source = workload_dtype(setup["dtype"], result)
         self._benchmark.group = group
-        timing = measure(self._benchmark, fn, name, timing_policy_from(self._config))
+        policy = timing_policy_from(self._config)
+        if setup["mode"] == MODE_CPU:
+            timing = measure(self._benchmark, fn, name, policy)
+        else:
+            timing = measure_gpu(self._benchmark, fn, name, policy, setup["mode"])
         info = self._benchmark.extra_info
         info.update(common_extra_info(KIND_WORKLOAD, name, dtype_, timing))
         info.update(self._fields(name, dtype_, source, bound, setup))
@@ -111,12 +119,15 @@ class TorchBenchmark:
         dtype: torch.dtype | str | None = None,
         bound: str | None = None,
         rounds: int | None = None,
+        mode: str | None = None,
     ) -> dict[str, Any]:
         """Time several implementations of the same work interleaved round by round (ABC ABC ...),
         and record each one's median ratio to ``baseline`` with its 95 % paired interval.
 
         ``flops``/``bytes`` count the work of one call, the same for every implementation.
-        ``rounds``: paired rounds (default ``--bench-compare-rounds``). Returns the saved ``extra_info``.
+        ``rounds``: paired rounds (default ``--bench-compare-rounds``). ``mode``: on CUDA, ``hot`` or
+        ``cold`` ratios come from kernel times (graph replays / L2 flushed), ``e2e`` from eager launches
+        with the host (default ``--bench-gpu-mode``). Returns the saved ``extra_info``.
         """
         self._claim("torch_benchmark.compare(...)")
         fns = check_workloads(workloads, baseline)
@@ -124,21 +135,21 @@ class TorchBenchmark:
             rounds = check_rounds(self._config.getoption("bench_compare_rounds"), "--bench-compare-rounds")
         else:
             rounds = check_rounds(rounds, "rounds=")
-        name, setup = self._prepare(device, flops, bytes, bound, dtype)
+        name, setup = self._prepare(device, flops, bytes, bound, dtype, mode)
         results = {}
         for key, fn in fns.items():
             results[key] = first_call(key, fn, name)
             check_result_device(key, results[key], name)
         dtype_, source = workload_dtype(setup["dtype"], results[baseline])
         self._benchmark.group = group
-        interleaved = measure_interleaved(self._benchmark, fns, name, timing_policy_from(self._config), rounds)
+        data, iterations, timing = self._interleave(fns, name, rounds, setup["mode"])
         info = self._benchmark.extra_info
-        info.update(common_extra_info(KIND_WORKLOAD_COMPARE, name, dtype_, interleaved.timing))
+        info.update(common_extra_info(KIND_WORKLOAD_COMPARE, name, dtype_, timing))
         info.update(self._fields(name, dtype_, source, bound, setup))
         info.update(
             comparison_fields(
-                interleaved.data,
-                interleaved.iterations,
+                data,
+                iterations,
                 baseline,
                 setup["flops"],
                 setup["bytes"],
@@ -146,6 +157,18 @@ class TorchBenchmark:
             )
         )
         return info
+
+    def _interleave(self, fns: dict, device: str, rounds: int, mode: str) -> tuple[dict, dict, dict]:
+        """(per-round seconds per call, calls per round, timing record) of every workload, rounds
+        paired: the CPU core, eager launches with the host on CUDA (e2e), or kernel times (hot, cold)."""
+        policy = timing_policy_from(self._config)
+        if mode in (MODE_CPU, MODE_E2E):
+            result = measure_interleaved(self._benchmark, fns, device, policy, rounds)
+            return result.data, result.iterations, result.timing  # its mode: cpu, or e2e on CUDA
+        gpu = measure_interleaved_gpu(self._benchmark, fns, device, policy, rounds)
+        data = gpu.cold if mode == MODE_COLD and self._benchmark.enabled else gpu.hot
+        iterations = {k: int(gpu.timing.get("graph_calls", {}).get(k, 1)) for k in fns}
+        return data, iterations, gpu.timing | {"mode": mode}
 
     def _claim(self, how: str) -> None:
         if self._used is not None:
@@ -156,7 +179,7 @@ class TorchBenchmark:
         self._used = how
 
     def _prepare(
-        self, device: str | torch.device, flops: Any, nbytes: Any, bound: str | None, dtype: Any
+        self, device: str | torch.device, flops: Any, nbytes: Any, bound: str | None, dtype: Any, mode: str | None
     ) -> tuple[str, dict[str, Any]]:
         """Checks every argument before anything runs (an unknown device included; an absent CUDA device
         skips with the reason)."""
@@ -166,7 +189,9 @@ class TorchBenchmark:
             "dtype": None if dtype is None else workload_dtype(dtype, None)[0],
         }
         check_bound(bound, setup["flops"], setup["bytes"])
-        return self.use_device(device), setup
+        name = self.use_device(device)
+        setup["mode"] = gpu_mode(name, self._config.getoption("bench_gpu_mode") if mode is None else mode)
+        return name, setup
 
     @staticmethod
     def _fields(device: str, dtype: torch.dtype, source: str, bound: str | None, setup: dict) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from bench.devices import resolve_devices, synchronize
+from bench.gpu_timing import GPU_MODES, timing_mode
 from bench.record import rate
 from contract.stats import paired_ratio
 
@@ -40,6 +41,14 @@ def resolve_device(device: str | torch.device) -> tuple[str, str | None]:
         (choice,) = resolve_devices((name,))
         return choice.name, choice.skip_reason
     raise ValueError(f"torch_benchmark: unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'")
+
+
+def gpu_mode(device: str, requested: str) -> str:
+    """The timing mode (bench/gpu_timing.py) for a workload: ``cpu`` off CUDA, else the requested
+    ``hot``, ``cold`` or ``e2e``. A wrong name fails on every machine, not only where CUDA runs."""
+    if requested not in GPU_MODES:
+        raise ValueError(f"torch_benchmark: mode={requested!r}; use {', '.join(map(repr, GPU_MODES))}")
+    return timing_mode(device, requested)
 
 
 def work_count(argument: str, value: Any) -> int | float | None:

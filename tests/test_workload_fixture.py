@@ -28,7 +28,7 @@ def test_counted(torch_benchmark):
 
 
 def test_uncounted_with_dtype(torch_benchmark):
-    torch_benchmark(lambda: None, device=torch.device("cpu"), dtype="bfloat16")
+    torch_benchmark(lambda: None, device=torch.device("cpu"), dtype="bfloat16", mode="cold")  # mode: CUDA only
 
 
 def test_no_tensor_result(torch_benchmark):
@@ -79,6 +79,7 @@ def test_every_argument_reaches_the_record(pytester: pytest.Pytester) -> None:
     assert (uncounted["dtype"], uncounted["precision"]) == ("bfloat16", "bfloat16")
     assert uncounted["dtype_source"] == "argument"
     assert uncounted["flops"] is None and uncounted["gflops"] is None and uncounted["gbps"] is None
+    assert uncounted["timing"]["mode"] == "cpu"  # a GPU mode asked for on the CPU: the CPU core timed it
     assert benches["test_uncounted_with_dtype"]["group"] is None
     assert benches["test_no_tensor_result"]["extra_info"]["dtype_source"].startswith("torch default")
 
@@ -176,6 +177,11 @@ def test_unknown_bound(torch_benchmark):
         torch_benchmark(fail, flops=8, bound="fast")
 
 
+def test_unknown_mode(torch_benchmark):
+    with pytest.raises(ValueError, match="mode='warm'; use 'hot', 'cold', 'e2e'"):
+        torch_benchmark(fail, mode="warm")
+
+
 def test_bad_dtype(torch_benchmark):
     with pytest.raises(ValueError, match="dtype='float33' is not a torch dtype"):
         torch_benchmark(fail, dtype="float33")
@@ -219,7 +225,7 @@ def test_compare_bad_rounds(torch_benchmark, rounds):
 
 def test_each_misuse_fails_clearly(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_misuse=MISUSE)
-    pytester.runpytest(*ARGS).assert_outcomes(passed=30)
+    pytester.runpytest(*ARGS).assert_outcomes(passed=31)
 
 
 def test_a_failing_workload_fails_its_test_with_the_cause(pytester: pytest.Pytester) -> None:
