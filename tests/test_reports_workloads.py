@@ -92,10 +92,11 @@ def test_workload_and_comparison_tables(saved_run: Path) -> None:
     timed = workloads.workloads_table(frame).set_index("workload")
     assert list(timed.index) == [ALONE, "test_uncounted"]
     assert (timed.loc[ALONE, "bound"], timed.loc[ALONE, "group"]) == ("compute", "mm")
+    assert set(timed["timing"]) == {"cpu"}  # the timing mode, as the built-in suites show it
     assert timed.loc["test_uncounted", "bound"] == "" and math.isnan(timed.loc["test_uncounted", "GFLOP/s"])
 
     comparisons = workloads.comparison_table(frame).set_index("workload")
-    assert comparisons["comparison"].tolist() == [WAYS, WAYS]
+    assert comparisons["comparison"].tolist() == [WAYS, WAYS] and set(comparisons["timing"]) == {"cpu"}
     assert (comparisons.loc["at", "ratio"], comparisons.loc["at", "reading"]) == (1.0, "baseline")
     mm = comparisons.loc["mm"]
     assert mm["reading"] == workloads.reading(mm["ratio"], mm["ratio low"], mm["ratio high"], False)
