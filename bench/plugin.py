@@ -167,6 +167,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="study: bound on training samples (default: 12000 quick, all full)",
     )
+    # Joint hyperparameter search (issue 16): parsed and validated in bench/study/joint_options.py;
+    # it shares the study's --bench-study-full, --bench-study-data and --bench-study-train-samples.
+    add(
+        "--bench-study-joint",
+        action="store_true",
+        default=False,
+        help="also run the opt-in joint search of lr, epochs, layers and units: TPE vs random (same as -m joint)",
+    )
+    add(
+        "--bench-study-joint-trials",
+        type=int,
+        default=None,
+        help="joint search: trainings per search, every strategy (default: 12 quick, 60 full)",
+    )
+    add(
+        "--bench-study-joint-search-seeds",
+        type=int,
+        default=None,
+        help="joint search: searches per strategy, one per sampler seed (default: 3 quick, 5 full)",
+    )
+    add(
+        "--bench-study-joint-seeds",
+        type=int,
+        default=None,
+        help="joint search: fresh training seeds that re-measure the best setting (default: 5 quick, 10 full)",
+    )
+    add(
+        "--bench-study-joint-epochs",
+        default=None,
+        help="joint search: epochs range searched, LOW-HIGH, every data set (default: per profile and data set)",
+    )
 
 
 @dataclass(frozen=True)

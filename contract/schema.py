@@ -28,6 +28,8 @@ KIND_STUDY = "study"  # a hyperparameter-study point (accuracy questions)
 KIND_TRAINING_INTERLEAVED = "training-interleaved"  # framework and scratch steps alternated round by round
 KIND_WORKLOAD = "workload"  # a user's callable timed by the torch_benchmark fixture (docs/workloads.md)
 KIND_WORKLOAD_COMPARE = "workload-compare"  # a user's callables interleaved by torch_benchmark.compare
+KIND_JOINT_SEARCH = "joint-search"  # one search of the joint hyperparameter study (strategy x search seed)
+KIND_JOINT_BEST = "joint-best"  # the best joint setting found, re-measured over fresh training seeds
 
 KINDS = (
     KIND_MATMUL,
@@ -37,6 +39,8 @@ KINDS = (
     KIND_TRAINING_INTERLEAVED,
     KIND_WORKLOAD,
     KIND_WORKLOAD_COMPARE,
+    KIND_JOINT_SEARCH,
+    KIND_JOINT_BEST,
 )
 
 # Matrix-product ops (``extra_info["op"]``).
@@ -308,6 +312,61 @@ STUDY_MODEL_FIELDS = (
     "batch_size",  # as the training loop used it
     "init",  # the init law in words
 )
+
+
+#: One search of the joint study (bench/study/bench_study_joint.py, docs/study.md): a strategy with one
+#: search seed, a fixed budget of trainings (trials), each trial one training of one training seed.
+JOINT_SEARCH_FIELDS = COMMON_FIELDS + (
+    "strategy",  # "tpe" (optuna's TPESampler) | "random" (optuna's RandomSampler): same space, same objective
+    "sampler",  # the sampler as configured, in words (class, seed, TPE's random start-up trials)
+    "optuna",  # optuna's version
+    "search_seed",  # int: the sampler's seed
+    "budget",  # int: trials (trainings) the search was given
+    "space",  # {"lr": [lo, hi] (log), "epochs": [lo, hi], "layers": [lo, hi], "units": [lo, hi] (log)}
+    "fixed",  # {activation, init, batch_size}: what the search does not vary (d2l's baseline)
+    "profile",  # "quick" | "full"
+    "dataset", "dataset_source", "dataset_note", "input_shape",  # as in STUDY_FIELDS
+    "train_samples", "val_samples",
+    "trials",  # list of JOINT_TRIAL_FIELDS, in trial order
+    "best_so_far",  # list[float]: the best validation accuracy after each trial
+    "best_trial",  # int: index of the best trial (the first, on ties)
+    "best_accuracy",  # float: its validation accuracy
+    "best_setting",  # {lr, epochs, layers, units, activation, init, batch_size}
+    "applied",  # bool: every trial's model matched its setting
+)  # fmt: skip
+
+#: ``extra_info["trials"][i]`` of a joint search: one training, with the model actually built.
+JOINT_TRIAL_FIELDS = (
+    "number",  # 0-based trial index
+    "setting",  # {lr, epochs, layers, units, activation, init, batch_size}
+    "seed",  # training seed (initial weights and minibatch order)
+    "val_accuracy",  # after the last epoch: the value the search maximised
+    "final_loss",  # None when the training diverged
+    "train_s",  # seconds of training steps
+    "epoch_accuracy",  # validation accuracy after each epoch (its length is the epochs trained)
+    "model",  # STUDY_MODEL_FIELDS less "init" (as in the study, read back from the built modules)
+    "applied", "applied_problems",  # as in STUDY_FIELDS
+)  # fmt: skip
+
+#: The best setting of every joint search of a session, trained again with fresh seeds, and the
+#: answers to the exercise's joint question that one session can give.
+JOINT_BEST_FIELDS = COMMON_FIELDS + (
+    "profile", "dataset", "dataset_source", "dataset_note", "input_shape", "train_samples", "val_samples",
+    "setting",  # the best joint setting ({lr, epochs, layers, units, activation, init, batch_size})
+    "found_by",  # {"strategy", "search_seed", "trial", "val_accuracy"}: where the searches found it
+    "seeds",  # list[int]: fresh training seeds, none of them used by a search
+    "val_accuracy",  # list[float] per fresh seed
+    "final_loss", "train_s", "epoch_accuracy",  # per fresh seed, as in STUDY_FIELDS
+    "accuracy_mean", "accuracy_ci", "interval",  # as in STUDY_FIELDS
+    "model", "applied", "applied_problems",  # as in STUDY_FIELDS
+    "best_found",  # the best validation accuracy any search found (the targets are fractions of it)
+    "trials_to_target",  # {fraction: {strategy: [trials to reach fraction x best_found, or None, per search seed]}}
+    "searches",  # {strategy: [search seeds]} of this session
+    "one_at_a_time",  # None, or the best study point of this session on the same data: {point, setting,
+    #                   val_accuracy, accuracy_mean, accuracy_ci}
+    "joint_minus_one_at_a_time",  # None, or {"difference", "low", "high", "interval"} of the mean accuracies
+    "one_at_a_time_note",  # why one_at_a_time is None, or which sweeps it was chosen from
+)  # fmt: skip
 
 
 def is_harness_benchmark(bench: dict[str, Any]) -> bool:

@@ -141,3 +141,26 @@ def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool | None:
     if any(math.isnan(x) for x in (*a, *b)):
         return None
     return a[0] <= b[1] and b[0] <= a[1]
+
+
+DIFFERENCE_NOTE = "95% Welch t interval of the difference of two means over independent seeds"
+
+
+def mean_difference_interval(a: Sequence[float | None], b: Sequence[float | None]) -> tuple[float, float, float]:
+    """(mean(a) - mean(b), low, high): a Welch t interval, for two settings trained on separate seeds
+    (unequal spreads are the rule: a diverging setting varies far more than a good one). The
+    Welch-Satterthwaite degrees of freedom are rounded down, which widens the interval slightly.
+    NaN interval when either side has fewer than two finite values."""
+    xs = np.asarray([v for v in a if v is not None and math.isfinite(v)], dtype=float)
+    ys = np.asarray([v for v in b if v is not None and math.isfinite(v)], dtype=float)
+    if xs.size == 0 or ys.size == 0:
+        return math.nan, math.nan, math.nan
+    diff = float(xs.mean() - ys.mean())
+    if xs.size < 2 or ys.size < 2:
+        return diff, math.nan, math.nan
+    va, vb = float(xs.var(ddof=1)) / xs.size, float(ys.var(ddof=1)) / ys.size
+    if va + vb == 0.0:
+        return diff, diff, diff
+    df = (va + vb) ** 2 / (va**2 / (xs.size - 1) + vb**2 / (ys.size - 1))
+    half = t_quantile(max(1, math.floor(df))) * math.sqrt(va + vb)
+    return diff, diff - half, diff + half

@@ -41,7 +41,9 @@ SECTION_CAPTION = (
     "layer of 256, ReLU, lr 0.1, normal(0, 0.01) init, batch 256), with several seeds per value. Accuracy is "
     f"the validation accuracy after the last epoch, mean over seeds with a {INTERVAL_NOTE}; values whose "
     "interval overlaps the best one's are marked indistinguishable from it (the data show no difference). "
-    "Every record carries the model actually built, checked against the setting before training."
+    "Every record carries the model actually built, checked against the setting before training. "
+    "The joint search (opt-in, --bench-study-joint) varies learning rate, epochs, hidden layers and units "
+    "together, with TPE against random search; its tables and plot follow the sweeps."
 )
 
 
@@ -317,9 +319,13 @@ def figures(records: pd.DataFrame) -> list[tuple[str, str]]:
 
 def section_parts(results: pd.DataFrame, *, with_figures: bool = True) -> tuple[list[Any], list[tuple[str, str]]]:
     """What the report's study section holds: ``reports.tables.Table`` objects (one per sweep and
-    machine) and ``(title, svg)`` figures (one per hyperparameter), from the results frame."""
+    machine, then the joint search's, reports/joint.py) and ``(title, svg)`` figures (one per
+    hyperparameter, then one convergence plot per joint-searched machine and data set)."""
     from reports.tables import Table
+
+    from reports import joint
 
     records = study_records(results)
     tables = [Table(v.slug, v.title, v.caption, v.frame) for v in sweep_views(records)]
-    return tables, (figures(records) if with_figures else [])
+    joint_tables, joint_figures = joint.section_parts(results, with_figures=with_figures)
+    return tables + joint_tables, (figures(records) if with_figures else []) + joint_figures

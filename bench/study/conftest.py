@@ -1,4 +1,5 @@
-"""Study-only fixtures and the per-sweep summary printed at the end of a study session."""
+"""Study-only fixtures, the joint search's opt-in marker, and the summaries printed at the end of a
+study session (per sweep; the joint search's answer)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,53 @@ def study_log(pytestconfig: pytest.Config) -> list[dict]:
     return _log(pytestconfig)
 
 
+def _joint_log(config: pytest.Config) -> list[dict]:
+    if not hasattr(config, "_bench_joint_log"):
+        config._bench_joint_log = []
+    return config._bench_joint_log
+
+
+@pytest.fixture(scope="session")
+def joint_log(pytestconfig: pytest.Config) -> list[dict]:
+    """Every joint search's and best setting's ``extra_info`` of this session."""
+    return _joint_log(pytestconfig)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "joint: the opt-in joint hyperparameter search (--bench-study-joint)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The joint search is opt-in, apart from the study: deselect it unless asked for."""
+    if config.getoption("bench_study_joint") or "joint" in (config.getoption("markexpr") or ""):
+        return
+    keep = [item for item in items if item.get_closest_marker("joint") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    records = _log(config)
+    _study_summary(terminalreporter, _log(config))
+    _joint_summary(terminalreporter, _joint_log(config))
+
+
+def _joint_summary(terminalreporter, records: list[dict]) -> None:
+    if not records:
+        return
+    from reports.joint import answer
+
+    terminalreporter.section("joint hyperparameter search (lr, epochs, layers, units: TPE vs random)")
+    for dataset in dict.fromkeys(r["dataset"] for r in records):
+        searches = [r for r in records if r["kind"] == "joint-search" and r["dataset"] == dataset]
+        best = next((r for r in records if r["kind"] == "joint-best" and r["dataset"] == dataset), None)
+        gain = best.get("joint_minus_one_at_a_time") if best else None
+        one = best.get("one_at_a_time") if best else None
+        note = best.get("one_at_a_time_note", "") if best else "test_joint_best did not run"
+        terminalreporter.write_line(answer(best, searches, one, gain, note))
+
+
+def _study_summary(terminalreporter, records: list[dict]) -> None:
     if not records:
         return
     import pandas as pd

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bench.study.space import Setting
+from bench.study.space import ModelSpec
 
 INIT_SEED_OFFSET = 1000  # init and batch-order generators of one seed never share a stream
 
@@ -39,7 +39,7 @@ INIT_LABELS = {
 }
 
 
-def build_model(setting: Setting, num_inputs: int, num_outputs: int, seed: int, device: str = "cpu") -> nn.Sequential:
+def build_model(setting: ModelSpec, num_inputs: int, num_outputs: int, seed: int, device: str = "cpu") -> nn.Sequential:
     """``Flatten, [Linear, act] x hidden, Linear``, initialised on the CPU from ``seed`` then moved,
     so every device starts from the same weights."""
     act = ACTIVATION_MODULES[setting.activation]
@@ -133,7 +133,7 @@ def expected_init(init: str, fan_in: int, fan_out: int) -> tuple[float, float | 
     raise ValueError(f"unknown init {init!r}")
 
 
-def check_applied(setting: Setting, description: dict[str, Any], lr: float | None = None) -> list[str]:
+def check_applied(setting: ModelSpec, description: dict[str, Any], lr: float | None = None) -> list[str]:
     """Every way the described model (and optimiser ``lr``) differs from ``setting``; [] when all
     of it was applied. Widths, layer count and activation classes must match exactly; the weight
     statistics must match the init's law within sampling error (std within 5 % + 3/sqrt(n))."""

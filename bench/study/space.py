@@ -10,7 +10,7 @@ Pure data and functions: no torch here, so the sweep can be listed and tested fo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from contract.schema import study_value_label
 
@@ -58,6 +58,19 @@ class Setting:
 
 
 BASELINE = Setting()
+
+
+class ModelSpec(Protocol):
+    """What building, checking and training a model read from a setting: the study's ``Setting``
+    and the joint search's ``JointSetting`` (bench/study/joint_space.py) both provide it."""
+
+    lr: float
+    activation: str
+    init: str
+    batch_size: int
+
+    @property
+    def hidden(self) -> tuple[int, ...]: ...
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from bench.study.model import build_model, describe_model
-from bench.study.space import Setting
+from bench.study.space import ModelSpec
 from bench.timing import Clock
 from bench.training.data import Dataset, device_data
 from bench.training.step import evaluate
@@ -65,7 +65,7 @@ def prepare_splits(dataset: Dataset, device: str, budget: Budget) -> Splits:
 
 
 def train_seed(
-    setting: Setting, splits: Splits, budget: Budget, seed: int, device: str, clock: Clock, num_classes: int = 10
+    setting: ModelSpec, splits: Splits, budget: Budget, seed: int, device: str, clock: Clock, num_classes: int = 10
 ) -> tuple[SeedResult, dict[str, Any]]:
     """Train a fresh model of ``setting`` from ``seed``; return the result and the description of
     the model as built (right after init) with the optimiser's settings."""
