@@ -353,7 +353,7 @@ JOINT_TRIAL_FIELDS = (
 JOINT_BEST_FIELDS = COMMON_FIELDS + (
     "profile", "dataset", "dataset_source", "dataset_note", "input_shape", "train_samples", "val_samples",
     "setting",  # the best joint setting ({lr, epochs, layers, units, activation, init, batch_size})
-    "found_by",  # {"strategy", "search_seed", "trial", "val_accuracy"}: where the searches found it
+    "found_by",  # {"strategy", "search_seed", "trial" (0-based), "val_accuracy"}: where a search found it
     "seeds",  # list[int]: fresh training seeds, none of them used by a search
     "val_accuracy",  # list[float] per fresh seed
     "final_loss", "train_s", "epoch_accuracy",  # per fresh seed, as in STUDY_FIELDS

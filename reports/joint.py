@@ -205,7 +205,7 @@ def best_table(best: dict, one_at_a_time: dict | None, gain: dict | None) -> pd.
     low, high = (list(best.get("accuracy_ci") or []) + [None, None])[:2]
     rows = [{
         "setting": f"best joint: {setting_text(best.get('setting'))}",
-        "from": f"{found.get('strategy')} search seed {found.get('search_seed')}, trial {found.get('trial')} "
+        "from": f"{found.get('strategy')} search seed {found.get('search_seed')}, trial {_ordinal(found.get('trial'))} "
                 f"({100 * _num(found.get('val_accuracy')):.1f} % there)",
         "seeds": len(best.get("val_accuracy") or []),
         "% accuracy": _num(best.get("accuracy_mean")), "% accuracy low": _num(low), "% accuracy high": _num(high),
@@ -226,6 +226,11 @@ def best_table(best: dict, one_at_a_time: dict | None, gain: dict | None) -> pd.
             "% accuracy low": _num(gain.get("low")), "% accuracy high": _num(gain.get("high")),
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _ordinal(number: Any) -> str:
+    """A saved 0-based trial number as the report counts trials (from 1, as trials-to-target does)."""
+    return str(number + 1) if isinstance(number, int) else "?"
 
 
 def _pct(value: Any) -> str:

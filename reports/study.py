@@ -24,6 +24,7 @@ import pandas as pd
 
 from contract.schema import study_value_label
 from contract.stats import ACCURACY_BOUNDS, INTERVAL_NOTE, mean_interval, overlaps
+from reports import joint
 from reports.frame import num
 
 LOG_X_PARAMS = ("hidden_units", "lr")
@@ -322,8 +323,6 @@ def section_parts(results: pd.DataFrame, *, with_figures: bool = True) -> tuple[
     machine, then the joint search's, reports/joint.py) and ``(title, svg)`` figures (one per
     hyperparameter, then one convergence plot per joint-searched machine and data set)."""
     from reports.tables import Table
-
-    from reports import joint
 
     records = study_records(results)
     tables = [Table(v.slug, v.title, v.caption, v.frame) for v in sweep_views(records)]
