@@ -280,9 +280,14 @@ def test_report_says_when_there_is_no_study_to_compare_with(saved_session: Path)
     assert len(best_table.frame) == 1
 
 
-def test_default_pass_deselects_the_joint_search_and_bad_options_stop_it() -> None:
+def test_default_pass_deselects_the_joint_search_smoke_runs_it_and_bad_options_stop_it() -> None:
     default = run_session("bench/study/bench_study_joint.py", "--benchmark-disable", "--collect-only", "-q")
     assert "7 deselected" in default.stdout, default.stdout[-2000:]  # 2 strategies x 3 seeds + the best
+    smoke = run_session(
+        "bench/study/bench_study_joint.py", "-m", "joint", "--benchmark-disable", "--bench-study-joint-search-seeds=1",
+        "--bench-study-train-samples=256", "--bench-devices=cpu",
+    )  # fmt: skip
+    assert smoke.returncode == 0 and "3 passed" in smoke.stdout, smoke.stdout[-3000:] + smoke.stderr[-2000:]
     bad = run_session("bench/study", "--bench-study-joint", "--bench-study-joint-trials=0", "--collect-only", "-q")
     assert bad.returncode != 0 and "--bench-study-joint-trials must be >= 1" in bad.stdout + bad.stderr
     bad = run_session("bench/study", "--bench-study-joint", "--bench-study-joint-epochs=9-3", "--collect-only")

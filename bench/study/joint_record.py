@@ -18,6 +18,8 @@ from bench.training.data import Dataset
 from contract.stats import ACCURACY_BOUNDS, INTERVAL_NOTE, mean_interval
 from reports.joint import best_one_at_a_time, joint_minus_one_at_a_time, trials_to_target_summary
 
+FIXED = ("activation", "init", "batch_size")  # what the joint search does not vary
+
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
@@ -45,7 +47,7 @@ def search_fields(
     budget: Budget,
     result: SearchResult,
 ) -> dict[str, Any]:
-    fixed = JointSetting(lr=1.0, epochs=1, layers=1, units=1)  # the defaults the search never varies
+    first = result.trials[0]["setting"]  # what the search never varies is the same in every trial
     return {
         "strategy": strategy,
         "sampler": result.sampler,
@@ -53,7 +55,7 @@ def search_fields(
         "search_seed": search_seed,
         "budget": profile.trials,
         "space": space.as_record(),
-        "fixed": {"activation": fixed.activation, "init": INIT_LABELS[fixed.init], "batch_size": fixed.batch_size},
+        "fixed": {key: INIT_LABELS[first[key]] if key == "init" else first[key] for key in FIXED},
         **data_fields(profile, dataset, budget),
         **result.summary(),
     }
