@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 import torch
 
-from bench import hardware
+from bench import hardware, partial
 from bench.devices import DeviceChoice, resolve_devices
 from bench.options import DEFAULT_SIZES, parse_devices, parse_list, parse_sizes
 from bench.timing import TimingPolicy
@@ -69,6 +69,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds of warmup before calibration and timing, always applied (default: 0.1)",
     )
     add(
+        "--bench-warmup-max-time",
+        type=float,
+        default=1.0,
+        help="after --bench-warmup-time, warm rounds go on until three agree within 2%%, for at most this "
+        "many seconds (default: 1.0)",
+    )
+    add(
         "--bench-min-round-time",
         type=float,
         default=0.01,
@@ -80,6 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="training: time whole epochs instead of a bounded number of steps",
+    )
+    add(
+        "--bench-full-epochs",
+        type=int,
+        default=2,
+        help="training with --bench-full: whole epochs timed per benchmark, a count, never a time budget (default: 2)",
     )
     add(
         "--bench-data-root",
@@ -265,6 +278,7 @@ def timing_policy_from(config: pytest.Config) -> TimingPolicy:
         "timing",
         lambda: TimingPolicy(
             warmup_s=config.getoption("bench_warmup_time"),
+            warmup_max_s=config.getoption("bench_warmup_max_time"),
             min_round_s=config.getoption("bench_min_round_time"),
             max_time_s=float(config.getoption("benchmark_max_time")),
             min_rounds=config.getoption("benchmark_min_rounds"),
@@ -299,6 +313,17 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
 
 def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark) -> None:
     hardware.compare_machine_info(benchmarksession, machine_info, compared_benchmark)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    """Outside pytest-benchmark's own wrapper, which saves the run: note an early stop first."""
+    partial.record_stop(session, exitstatus)
+    yield
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
+    partial.mark_partial(config, output_json)
 
 
 @pytest.fixture(scope="session")

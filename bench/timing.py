@@ -31,6 +31,7 @@ Clock = Callable[[], float]
 MAX_ITERATIONS = 1_000_000
 MAX_ROUNDS = 100_000
 CALIBRATION_MARGIN = 1.1  # aim above the target: per-call times jitter
+MAX_WARMUP_ROUNDS = 1000  # settling rounds, whatever warmup_max_s says (a zero-time clock never ends)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ class TimingPolicy:
     """How long to warm up and how to size rounds; built from the pytest options."""
 
     warmup_s: float = 0.1  # at least this long warming up ...
-    warmup_min_calls: int = 2  # ... and at least this many calls
+    warmup_min_calls: int = 2  # ... and at least this many calls, then warm rounds until they settle:
+    warmup_tolerance: float = 0.02  # the last warmup_window warm rounds agree within this (max/min - 1) ...
+    warmup_window: int = 3
+    warmup_max_s: float = 1.0  # ... or the settling rounds have lasted this long (the cap)
     min_round_s: float = 0.01  # calibration target for one round
     max_time_s: float = 1.0  # timing budget per benchmark (--benchmark-max-time)
     min_rounds: int = 5  # (--benchmark-min-rounds)
@@ -48,6 +52,8 @@ class TimingPolicy:
             raise ValueError(f"timing policy needs non-negative times and a positive round time: {self}")
         if self.min_rounds < 1 or self.warmup_min_calls < 1:
             raise ValueError(f"timing policy needs min_rounds >= 1 and warmup_min_calls >= 1: {self}")
+        if self.warmup_tolerance < 0 or self.warmup_window < 2 or self.warmup_max_s < 0:
+            raise ValueError(f"bad warmup settling rule (tolerance >= 0, window >= 2, max_s >= 0): {self}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Warmup:
     calls: int
     seconds: float
     last_call_s: float  # the warm per-call estimate that seeds calibration
+    rounds: int = 0  # settling rounds timed after the fixed warmup
+    settled: bool = False  # the last rounds agreed within the tolerance (else the cap ended warmup)
 
 
 def make_clock(device: str) -> Clock:
@@ -84,13 +92,45 @@ def time_batch(fn: Callable[[], Any], clock: Clock, iterations: int) -> float:
 
 
 def warm_up(fn: Callable[[], Any], clock: Clock, policy: TimingPolicy) -> Warmup:
-    """Call ``fn`` until both ``warmup_min_calls`` and ``warmup_s`` are reached."""
+    """Call ``fn`` until ``warmup_min_calls`` and ``warmup_s`` are reached, then time warm rounds
+    of about ``min_round_s`` until the last ``warmup_window`` of them agree within
+    ``warmup_tolerance``, or ``warmup_max_s`` of such rounds have passed.
+
+    A fixed warmup ends at a time that means different things on different machines: a clock
+    still ramping up, pages still being faulted in, an allocator still growing its pools. The
+    first of several separate runs then times a slower machine than the others. Waiting until
+    consecutive rounds agree ends warmup when the workload has reached its steady state.
+    """
     start = clock()
     calls, last = 0, 0.0
     while calls < policy.warmup_min_calls or clock() - start < policy.warmup_s:
         last = time_batch(fn, clock, 1)
         calls += 1
-    return Warmup(calls=calls, seconds=clock() - start, last_call_s=last)
+    iterations = _iterations_for(policy.min_round_s, last)
+    history: list[float] = []
+    spent = 0.0
+    while not settled(history, policy) and _keep_settling(len(history), spent, policy):
+        elapsed = time_batch(fn, clock, iterations)
+        history.append(elapsed / iterations)
+        spent += elapsed
+        calls += iterations
+    per_call = history[-1] if history else last
+    return Warmup(calls, clock() - start, per_call, len(history), settled(history, policy))
+
+
+def settled(per_call_s: list[float], policy: TimingPolicy) -> bool:
+    """The last ``warmup_window`` warm rounds agree: max/min - 1 <= ``warmup_tolerance``."""
+    window = per_call_s[-policy.warmup_window :]
+    if len(window) < policy.warmup_window or min(window) <= 0:
+        return False
+    return max(window) / min(window) - 1 <= policy.warmup_tolerance
+
+
+def _keep_settling(rounds: int, spent_s: float, policy: TimingPolicy) -> bool:
+    """At least one window of rounds, then on while under the time cap (and a hard round cap)."""
+    if rounds < policy.warmup_window:
+        return True
+    return spent_s < policy.warmup_max_s and rounds < MAX_WARMUP_ROUNDS
 
 
 @dataclass(frozen=True)
@@ -172,6 +212,7 @@ def timing_record(clock: Clock, warm: Warmup, iterations: int, rounds: int, poli
         "clock": clock_name(clock),
         "warmup_calls": warm.calls,
         "warmup_s": round(warm.seconds, 6),
+        "warmup_settled": warm.settled,
         "iterations": iterations,
         "rounds": rounds,
         "min_round_s": policy.min_round_s,
@@ -228,6 +269,7 @@ def measure_interleaved(
         "clock": clock_name(clock),
         "warmup_calls": sum(w.calls for w in warmups.values()),
         "warmup_s": round(sum(w.seconds for w in warmups.values()), 6),
+        "warmup_settled": all(w.settled for w in warmups.values()),
         "iterations": 1,
         "rounds": rounds,
         "min_round_s": policy.min_round_s,

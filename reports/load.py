@@ -34,6 +34,7 @@ class Run:
     machine_info: dict[str, Any]
     commit_info: dict[str, Any]
     benchmarks: list[dict[str, Any]]
+    partial: str | None = None  # why the session stopped early (Ctrl-C, -x), None for a whole run
 
     @property
     def harness(self) -> dict[str, Any]:
@@ -44,7 +45,7 @@ class Run:
     @property
     def label(self) -> str:
         when = self.datetime.strftime("%Y-%m-%d %H:%M") if self.datetime else "undated"
-        return f"{self.machine_id} @ {when}"
+        return f"{self.machine_id} @ {when}" + (" (partial)" if self.partial else "")
 
 
 @dataclass
@@ -105,6 +106,13 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _partial(doc: dict[str, Any]) -> str | None:
+    """The reason a run is partial (top-level ``partial``/``partial_reason``, written by the harness)."""
+    if doc.get("partial") is not True:
+        return None
+    return str(doc.get("partial_reason") or "stopped early")
+
+
 def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
     """A decoded JSON document -> Run, or (None, reason) when it is not a saved benchmark run.
 
@@ -135,6 +143,7 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
         machine_info=machine_info,
         commit_info=_as_dict(doc.get("commit_info")),
         benchmarks=kept,
+        partial=_partial(doc),
     )
     return run, f"{dropped} benchmark(s) without stats were dropped" if dropped else ""
 

@@ -191,9 +191,19 @@ def runs_table(runs: Sequence[Run]) -> pd.DataFrame:
                 "benchmarks (newest run)": len(newest.benchmarks),
                 "hardware record": "yes" if any(r.harness for r in machine_runs) else "no",
                 "% CPU contention (newest run)": contention(newest.benchmarks),
+                "partial runs": _partial_runs(machine_runs),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _partial_runs(machine_runs: Sequence[Run]) -> str:
+    """How many runs stopped early (Ctrl-C, -x) and saved only what finished; the newest says why."""
+    partial = [r for r in machine_runs if r.partial]
+    if not partial:
+        return "none"
+    newest = partial[-1]
+    return f"{len(partial)}: newest {newest.label.split(' @ ', 1)[1]}, {newest.partial}"
 
 
 def contention(benchmarks: Sequence[dict[str, Any]]) -> float:

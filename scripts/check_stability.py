@@ -2,14 +2,17 @@
 
 Runs the alignment study (``pytest bench/kernels -k alignment``) in N separate sessions and
 prints each size's penalty t(n)/t(1024) per run and the spread (max/min - 1) across runs.
+``--pin 0`` runs each session on CPU 0 only (``os.sched_setaffinity``, as ``taskset -c 0`` does)
+with torch's threads set to the pinned count: the scheduler cannot move the work between cores.
 
-    python scripts/check_stability.py [--runs 3] [--ops mv,mm] [-- extra pytest args]
+    python scripts/check_stability.py [--runs 3] [--ops mv,mm] [--pin CPUS] [-- extra pytest args]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -19,7 +22,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_alignment(out: Path, ops: str, extra: list[str]) -> tuple[dict, float]:
+def parse_cpus(text: str) -> set[int]:
+    """``"0"``, ``"0,2"`` or ``"0-3"`` (taskset's list syntax) -> CPU numbers."""
+    cpus: set[int] = set()
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        lo, _, hi = part.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()) or (hi and int(hi) < int(lo)):
+            raise argparse.ArgumentTypeError(f"bad CPU list {text!r}: use N, N,M or N-M")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    if not cpus:
+        raise argparse.ArgumentTypeError("no CPU given")
+    return cpus
+
+
+def pinned_args(cpus: set[int] | None) -> list[str]:
+    """Options that keep torch's thread pool within the pinned CPUs (more threads would time-slice)."""
+    return [] if cpus is None else [f"--bench-threads={len(cpus)}"]
+
+
+def run_alignment(out: Path, ops: str, extra: list[str], cpus: set[int] | None = None) -> tuple[dict, float]:
     cmd = [
         sys.executable,
         "-m",
@@ -33,10 +54,12 @@ def run_alignment(out: Path, ops: str, extra: list[str]) -> tuple[dict, float]:
         "--bench-devices=cpu",
         f"--bench-ops={ops}",
         f"--benchmark-json={out}",
+        *pinned_args(cpus),
         *extra,
     ]
+    pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True, preexec_fn=pin)
     elapsed = time.perf_counter() - start
     return json.loads(out.read_text()), elapsed
 
@@ -45,13 +68,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ops", default="mm,mv")
+    parser.add_argument("--pin", type=parse_cpus, default=None, metavar="CPUS", help="run on these CPUs: 0, 0,2, 0-3")
     parser.add_argument("extra", nargs="*", help="more pytest options, after --")
     args = parser.parse_args()
+    if args.pin and not args.pin <= os.sched_getaffinity(0):
+        parser.error(f"--pin: CPUs {sorted(args.pin - os.sched_getaffinity(0))} are not available here")
     penalties: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
-            run, elapsed = run_alignment(Path(tmp) / f"run{i}.json", args.ops, args.extra)
-            print(f"run {i + 1}: {elapsed:.1f} s")
+            run, elapsed = run_alignment(Path(tmp) / f"run{i}.json", args.ops, args.extra, args.pin)
+            where = f", pinned to CPU {','.join(map(str, sorted(args.pin)))}" if args.pin else ""
+            print(f"run {i + 1}: {elapsed:.1f} s{where}")
             for bench in run["benchmarks"]:
                 info = bench["extra_info"]
                 key = f"{info['op']} {info['device']} {info['precision']}"

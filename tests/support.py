@@ -15,6 +15,7 @@ TINY_BUDGET = (
     "--benchmark-max-time=0.002",
     "--benchmark-min-rounds=2",
     "--bench-warmup-time=0",
+    "--bench-warmup-max-time=0",
     "--bench-min-round-time=0.0005",
     "--bench-align-rounds=3",
 )

@@ -227,11 +227,13 @@ def test_clock_event_reasons_and_cpuinfo_mhz() -> None:
     assert readings.parse_cpuinfo_mhz("cpu MHz\t\t: 2599.998\nx: 1\ncpu MHz\t: 3000.5\n") == [2599.998, 3000.5]
 
 
-def test_storage_default_detection() -> None:
-    assert not storage.storage_was_given("file://./.benchmarks", ["bench", "--benchmark-autosave"])
-    assert storage.storage_was_given("file://./.benchmarks", ["--benchmark-storage=file://./.benchmarks"])
-    assert storage.storage_was_given("/shared/runs", [])
+def test_every_file_storage_gets_the_machine_folder() -> None:
     assert storage.per_machine_storage("vm-1234abcd") == "file://./.benchmarks/vm-1234abcd"
+    assert storage.per_machine_storage("vm-1", "file:///shared/runs/") == "file:///shared/runs/vm-1"
+    assert storage.per_machine_storage("vm-1", "runs") == "runs/vm-1"
+    assert storage.per_machine_storage("vm-1", "/shared/runs/vm-1") is None  # already the machine's folder
+    assert storage.per_machine_storage("vm-1", "file://./.benchmarks/vm-1/") is None
+    assert storage.per_machine_storage("vm-1", "elasticsearch+http://host:9200/bench/run") is None
 
 
 def test_comparison_ignores_bandwidth_and_current_clocks() -> None:

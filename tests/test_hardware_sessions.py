@@ -47,8 +47,13 @@ def test_two_sessions_share_one_machine_folder_and_id(pytester: pytest.Pytester)
     assert all("bandwidth" in r and r["cpu"]["caches"] is not None for r in records)
 
 
-def test_explicit_storage_is_left_alone(pytester: pytest.Pytester) -> None:
+def test_a_given_storage_also_gets_the_machine_folder(pytester: pytest.Pytester) -> None:
+    """Machines sharing one --benchmark-storage must not collide: runs go to <storage>/<machine_id>/."""
     pytester.makepyfile(test_tiny=TINY)
     pytester.runpytest(*ARGS, "--benchmark-storage=runs").assert_outcomes(passed=1)
-    runs = list(pytester.path.glob("runs/*/*.json"))
-    assert len(runs) == 1 and not (pytester.path / ".benchmarks").exists()
+    pytester.runpytest(*ARGS, f"--benchmark-storage=file://{pytester.path / 'runs'}").assert_outcomes(passed=1)
+    runs = sorted(pytester.path.glob("runs/*/*/*.json"))
+    assert [p.name[:4] for p in runs] == ["0001", "0002"]  # one machine folder, numbered on
+    machine_id = json.loads(runs[0].read_text())["machine_info"]["harness"]["machine_id"]
+    assert {p.parent.parent.name for p in runs} == {machine_id}
+    assert not (pytester.path / ".benchmarks").exists()

@@ -4,15 +4,18 @@ A virtual clock stands in for time so the logic is checked exactly; the real clo
 exercised by the suite sessions in test_matmul_suite.py.
 """
 
+import math
 import time
 
 import pytest
 
 from bench.timing import (
+    MAX_WARMUP_ROUNDS,
     TimingPolicy,
     calibrate,
     make_clock,
     plan_rounds,
+    settled,
     time_batch,
     warm_up,
 )
@@ -41,13 +44,86 @@ def test_time_batch_counts_every_call():
     assert work.calls == 5
 
 
+class RampingWork:
+    """Calls that get faster as the machine warms (clock ramp, first touch): call k costs
+    ``steady * (1 + extra * decay**k)`` virtual seconds; ``cost(k)`` is known exactly."""
+
+    def __init__(self, steady: float, extra: float, decay: float):
+        self.now, self.calls = 0.0, 0
+        self.steady, self.extra, self.decay = steady, extra, decay
+
+    def cost(self, k: int) -> float:
+        return self.steady * (1 + self.extra * self.decay**k)
+
+    def clock(self) -> float:
+        return self.now
+
+    def __call__(self) -> None:
+        self.now += self.cost(self.calls)
+        self.calls += 1
+
+
+class AlternatingWork(VirtualWork):
+    """Rounds that never agree: every other batch of ``period`` calls is 10% slower."""
+
+    def __init__(self, per_call: float, period: int):
+        super().__init__(per_call)
+        self.period = period
+
+    def __call__(self) -> None:
+        self.now += self.per_call * (1.1 if (self.calls // self.period) % 2 else 1.0)
+        self.calls += 1
+
+
 def test_warm_up_needs_both_the_calls_and_the_time():
     work = VirtualWork(0.001, first_call=0.5)  # cold first call: lazy init
     warm = warm_up(work, work.clock, TimingPolicy(warmup_s=0.6, warmup_min_calls=2))
-    assert warm.calls == 101  # 0.5 s cold + 100 x 1 ms reach 0.6 s
+    # 0.5 s cold + 100 x 1 ms reach 0.6 s; then three settling rounds of 10 calls (10 ms) agree at once
+    assert warm.calls == 101 + 3 * 10 and warm.rounds == 3 and warm.settled
     assert warm.last_call_s == pytest.approx(0.001)  # the warm estimate, not the cold call
     work = VirtualWork(0.001)
-    assert warm_up(work, work.clock, TimingPolicy(warmup_s=0.0, warmup_min_calls=3)).calls == 3
+    policy = TimingPolicy(warmup_s=0.0, warmup_min_calls=3, warmup_max_s=0.0)
+    assert warm_up(work, work.clock, policy).calls == 3 + 3 * 10
+    assert work.calls == 3 + 3 * 10
+
+
+def test_warm_up_ends_when_consecutive_rounds_agree():
+    """A workload still speeding up keeps the warmup going until three rounds agree within 2%."""
+    work = RampingWork(steady=0.001, extra=1.0, decay=0.97)  # twice as slow at first
+    policy = TimingPolicy(warmup_s=0.0, warmup_min_calls=2, warmup_tolerance=0.02, warmup_max_s=10.0)
+    warm = warm_up(work, work.clock, policy)
+    assert warm.settled and work.calls == warm.calls
+    per_round = math.ceil(0.01 / work.cost(1))  # min_round_s / the estimate from the last fixed call
+    rounds = [
+        sum(work.cost(k) for k in range(2 + r * per_round, 2 + (r + 1) * per_round)) / per_round
+        for r in range(warm.rounds)
+    ]
+    assert warm.calls == 2 + warm.rounds * per_round
+    assert settled(rounds, policy)  # it stopped because the last three agree ...
+    assert not any(settled(rounds[:r], policy) for r in range(warm.rounds))  # ... at the first such point
+    assert warm.rounds > 3  # the ramp really did extend the warmup
+    assert warm.last_call_s == pytest.approx(rounds[-1])
+    assert abs(work.cost(warm.calls) / warm.last_call_s - 1) < 0.02  # what follows is steady
+
+
+def test_warm_up_is_capped_when_rounds_never_agree():
+    work = AlternatingWork(0.001, period=10)  # settling rounds of 10 calls alternate 10 ms / 11 ms
+    policy = TimingPolicy(warmup_s=0.0, warmup_min_calls=1, warmup_max_s=0.2)
+    warm = warm_up(work, work.clock, policy)
+    assert not warm.settled and warm.rounds > 3
+    spent = work.now - 0.001  # the settling rounds, after the one fixed call
+    assert 0.2 <= spent < 0.2 + 0.011  # stopped by the cap, within one round past it
+    zero_time = VirtualWork(0.0)  # a clock that never moves cannot agree nor reach a time cap
+    warm = warm_up(zero_time, zero_time.clock, TimingPolicy(warmup_s=0.0, warmup_min_calls=1))
+    assert not warm.settled and warm.rounds == MAX_WARMUP_ROUNDS
+
+
+def test_settled_rule():
+    policy = TimingPolicy(warmup_tolerance=0.02, warmup_window=3)
+    assert not settled([1.0, 1.0], policy)  # fewer rounds than the window
+    assert settled([2.0, 1.0, 1.01, 1.015], policy)  # only the last three count
+    assert not settled([1.0, 1.01, 1.03], policy)  # 3% apart
+    assert not settled([0.0, 0.0, 0.0], policy)  # no time measured is not agreement
 
 
 def test_calibrate_reaches_the_round_time_from_a_good_estimate():
@@ -105,6 +181,10 @@ def test_policy_rejects_nonsense():
         TimingPolicy(min_round_s=0)
     with pytest.raises(ValueError):
         TimingPolicy(min_rounds=0)
+    with pytest.raises(ValueError):
+        TimingPolicy(warmup_window=1)
+    with pytest.raises(ValueError):
+        TimingPolicy(warmup_tolerance=-0.1)
 
 
 def test_cpu_clock_is_perf_counter():

@@ -13,6 +13,7 @@ import torch
 from bench.training.batches import LoaderBatches, TensorBatches, make_batches
 from bench.training.data import RAW_FILES, load_dataset, load_fashion_mnist, synthetic_dataset
 from bench.training.models import init_params
+from bench.training.runner import steps_to_epoch_end
 from bench.training.step import build_trainer, evaluate
 
 
@@ -114,14 +115,14 @@ def test_two_sources_with_the_same_arguments_hand_out_the_same_batches(mode: str
     assert a.steps == 2 * a.steps_per_epoch + 3
 
 
-def test_epoch_boundaries_are_clocked_only_with_a_clock() -> None:
-    x, y = torch.zeros(10, 1, 28, 28), torch.zeros(10, dtype=torch.int64)
-    ticks = iter(range(100))
-    clocked = TensorBatches(x, y, 5, clock=lambda: float(next(ticks)))
-    unclocked = TensorBatches(x, y, 5)
-    for _ in range(7):
-        clocked(), unclocked()
-    assert clocked.epoch_marks == [0.0, 1.0, 2.0] and unclocked.epoch_marks == []
+def test_epochs_start_at_multiples_of_steps_per_epoch() -> None:
+    """--bench-full aligns its timed rounds on ``steps``: epoch k starts at step k * steps_per_epoch."""
+    x, y = torch.arange(10.0).reshape(10, 1, 1, 1), torch.zeros(10, dtype=torch.int64)
+    source = TensorBatches(x, y, 5)
+    firsts = [float(source()[0][0]) for _ in range(7)]
+    assert source.steps == 7 and source.steps_per_epoch == 2
+    assert [firsts[k] for k in (0, 2, 4, 6)] == [0.0, 0.0, 0.0, 0.0]  # each epoch starts at its first batch
+    assert steps_to_epoch_end(7, 2) == 1 and steps_to_epoch_end(6, 2) == 0 and steps_to_epoch_end(0, 5) == 0
 
 
 def test_loader_source_restarts_each_epoch() -> None:

@@ -129,8 +129,9 @@ def test_input_modes_parse() -> None:
 
 
 def test_epoch_time_is_measured_only_when_whole_epochs_ran() -> None:
-    assert epoch_time([1.0, 3.0, 6.0], 0.01, 100) == (2.5, "measured (2 whole epochs)")
-    assert epoch_time([1.0], 0.01, 100) == (pytest.approx(1.0), "step_s x steps_per_epoch")
+    # per-epoch mean step times of three timed epochs of 100 steps
+    assert epoch_time([0.02, 0.03, 0.06], 0.01, 100) == (pytest.approx(3.0), "measured (3 whole epochs)")
+    assert epoch_time([], 0.01, 100) == (pytest.approx(1.0), "step_s x steps_per_epoch")
     assert epoch_time([], None, 100) == (None, "step_s x steps_per_epoch")
 
 

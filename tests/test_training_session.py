@@ -74,12 +74,14 @@ def test_interleaved_comparison_saves_a_paired_ratio(default_run: list[dict]) ->
 
 
 def test_real_data_root_and_whole_epochs(tmp_path: Path) -> None:
-    """--bench-data-root reads IDX files through torchvision; --bench-full times whole epochs."""
+    """--bench-data-root reads IDX files through torchvision; --bench-full times a counted number
+    of whole epochs, one round each, however fast or busy the machine is."""
     make_fashion_root(tmp_path / "data", n_train=600, n_test=100)
     saved = run_suite(
         tmp_path / "runs",
         f"--bench-data-root={tmp_path / 'data'}",
         "--bench-full",
+        "--bench-full-epochs=3",
         "--bench-train-batch-size=100",
         "-k",
         "cpu-seed-d1-device-tensors and not interleaved",
@@ -88,7 +90,10 @@ def test_real_data_root_and_whole_epochs(tmp_path: Path) -> None:
     for bench in saved:
         info = bench["extra_info"]
         assert info["dataset"] == "fashion-mnist" and info["steps_per_epoch"] == 6
-        assert info["epoch_source"].startswith("measured") and info["epoch_s"] > 0
+        assert info["epoch_source"] == "measured (3 whole epochs)" and info["epoch_s"] > 0
+        assert info["timing"]["epochs"] == info["timing"]["rounds"] == len(bench["stats"]["data"]) == 3
+        assert info["timing"]["iterations"] == bench["stats"]["iterations"] == 6  # one round = one epoch
+        assert info["epoch_s"] == pytest.approx(sorted(bench["stats"]["data"])[1] * 6)
         assert info["eval_samples"] == 100  # --bench-full evaluates the whole validation split
 
 
@@ -108,3 +113,9 @@ def test_compiled_framework_is_verified_and_timed(tmp_path: Path) -> None:
     info = bench["extra_info"]
     assert info["impl"] == "framework-compiled" and info["step_s"] > 0
     assert info["equivalence"]["impls"] == ["scratch", "framework-compiled"]
+
+
+def test_bad_epoch_count_is_a_usage_error() -> None:
+    """Refused at collection, like every --bench-train-* value, with the option named."""
+    done = run_session("bench/training", "--collect-only", "-q", "--bench-full-epochs=0")
+    assert done.returncode != 0 and "--bench-full-epochs must be positive, got 0" in done.stdout + done.stderr

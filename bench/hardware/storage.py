@@ -1,36 +1,40 @@
-"""Per-machine storage: autosaved runs land in .benchmarks/<machine_id>/<platform>/NNNN_*.json.
+"""Per-machine storage: runs land in <storage>/<machine_id>/<platform>/NNNN_*.json, for any file storage.
 
-pytest-benchmark names its folder after OS and Python only, so runs of two machines copied into
-one place would collide (same folder, same 0001_ numbers). Nesting under the machine id keeps
-every machine's numbering separate; folders of several machines can be merged by plain copying.
+pytest-benchmark names its folder after OS and Python only, so runs of two machines saved into
+one place (the default ``.benchmarks``, a shared path given with ``--benchmark-storage``, a folder
+the runs are copied into) would collide: same folder, same 0001_ numbers. Nesting under the
+machine id keeps every machine's numbering separate; folders of several machines merge by copying.
 """
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 DEFAULT_STORAGE = "file://./.benchmarks"
-OPTION = "--benchmark-storage"
+FILE_SCHEME = "file://"
 
 
-def storage_was_given(value: str, args: list[str]) -> bool:
-    """True when the user chose the storage: a non-default value, or the option on the command line."""
-    if value != DEFAULT_STORAGE:
-        return True
-    return any(arg == OPTION or arg.startswith(OPTION + "=") for arg in args)
-
-
-def per_machine_storage(machine_id: str, base: str = DEFAULT_STORAGE) -> str:
-    return f"{base.rstrip('/')}/{machine_id}"
+def per_machine_storage(machine_id: str, base: str = DEFAULT_STORAGE) -> str | None:
+    """``base`` with the machine's folder appended, or None when it must stay as it is: a storage
+    that is not a folder (elasticsearch) or one that already is this machine's folder."""
+    scheme, path = (FILE_SCHEME, base[len(FILE_SCHEME) :]) if base.startswith(FILE_SCHEME) else ("", base)
+    if "://" in path:
+        return None
+    stripped = path.rstrip("/") or path
+    if PurePosixPath(stripped).name == machine_id:
+        return None
+    return f"{scheme}{stripped.rstrip('/')}/{machine_id}"
 
 
 def configure_storage(config: Any, machine_id: str) -> str | None:
-    """Point pytest-benchmark's default storage at the machine's folder; return the new URI (or None)."""
+    """Point pytest-benchmark's storage, given or default, at the machine's folder under it;
+    return the new URI (or None when left as it was)."""
     option = getattr(config, "option", None)
     value = getattr(option, "benchmark_storage", None)
     if value is None:  # pytest-benchmark not loaded (-p no:benchmark)
         return None
-    if storage_was_given(value, list(config.invocation_params.args)):
-        return None
-    option.benchmark_storage = per_machine_storage(machine_id)
-    return option.benchmark_storage
+    nested = per_machine_storage(machine_id, value)
+    if nested is not None:
+        option.benchmark_storage = nested
+    return nested

@@ -9,51 +9,75 @@ Two kinds of benchmark:
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
+from bench import resources
 from bench.devices import tf32_mode
 from bench.gpu_timing import MODE_CPU, measure_gpu, measure_interleaved_gpu, timing_mode
 from bench.kernels.alignment import baseline_size, cold_penalty_records, penalties, per_size_record
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
 from bench.record import common_extra_info, median_seconds, rate
+from bench.resources import Need, alignment_need, fit_in_order, matmul_need, out_of_memory_explained
 from bench.timing import measure, measure_interleaved
 from bench.verify import verify
 from contract.schema import KIND_ALIGNMENT, KIND_MATMUL
 
+MATMUL_ARGS = ("op", "n", "device", "precision")
+ALIGNMENT_ARGS = ("op", "n", "device", "precision")  # n: the list of sizes interleaved
 
-def _targets(config: pytest.Config) -> tuple[list[tuple[str, str, str]], list]:
-    """(device, precision, op) triples to measure, and one skipped param per absent device."""
+
+def _targets(config: pytest.Config) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(op, device, precision) triples to measure, and (name, skip reason) of the absent devices."""
     opts = bench_options(config)
     targets, absent = [], []
     for device in opts.devices:
         if device.skip_reason:
-            mark = pytest.mark.skip(reason=f"{device.name}: {device.skip_reason}")
-            absent.append(pytest.param(None, id=f"{device.name}-absent", marks=mark))
+            absent.append((device.name, device.skip_reason))
             continue
         for precision in opts.precisions_for(device):
-            targets.extend((device.name, precision, op) for op in opts.ops)
+            targets.extend((op, device.name, precision) for op in opts.ops)
     return targets, absent
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Plain values as parameters, so the saved JSON's ``params`` are readable by
+    ``pytest-benchmark compare --group-by=param:n`` and pandas (every benchmark here has an ``n``:
+    the alignment study's is the list of its sizes); one skipped param per absent device."""
     targets, absent = _targets(metafunc.config)
-    if "case" in metafunc.fixturenames:
-        sizes = bench_options(metafunc.config).sizes
-        cases = [MatmulCase(op, n, device, precision) for device, precision, op in targets for n in sizes]
-        params = [pytest.param(c, id=f"{c.op}-{c.device}-{c.precision}-{c.n}") for c in cases]
-        metafunc.parametrize("case", params + absent)
-    if "target" in metafunc.fixturenames:
-        params = [pytest.param(t, id=f"{t[2]}-{t[0]}-{t[1]}") for t in targets]
-        metafunc.parametrize("target", params + absent)
+    sizes = bench_options(metafunc.config).sizes
+    if metafunc.function.__name__ == "test_alignment":
+        argnames = ALIGNMENT_ARGS
+        params = [pytest.param(op, list(sizes), d, p, id=f"{op}-{d}-{p}") for op, d, p in targets]
+    elif set(MATMUL_ARGS) <= set(metafunc.fixturenames):
+        argnames = MATMUL_ARGS
+        params = [pytest.param(op, n, d, p, id=f"{op}-{d}-{p}-{n}") for op, d, p in targets for n in sizes]
+    else:
+        return
+    for name, reason in absent:
+        skip = pytest.mark.skip(reason=f"{name}: {reason}")
+        params.append(pytest.param(*[None] * len(argnames), id=f"{name}-absent", marks=skip))
+    metafunc.parametrize(argnames, params)
 
 
-def test_matmul(benchmark, case: MatmulCase, timing_policy, pytestconfig) -> None:
+def _skip_unless_fits(what: str, need: Need, device: str) -> None:
+    """Skip (never attempt) a case whose buffers would not fit: an OOM kill would lose the session."""
+    reason = resources.shortfall(need, *resources.available(device))
+    if reason:
+        pytest.skip(f"{what}: {reason}")
+
+
+def test_matmul(benchmark, op: str, n: int, device: str, precision: str, timing_policy, pytestconfig) -> None:
+    case = MatmulCase(op, n, device, precision)
     benchmark.group = f"matmul {case.op} {case.device} {case.precision}"
-    proof = reference_check(case)
-    call = matmul_call(case)
+    need = matmul_need(case.n, case.rhs_cols, case.itemsize, device.startswith("cuda"))
+    _skip_unless_fits(f"n={n}", need, device)
     mode = timing_mode(case.device, pytestconfig.getoption("bench_gpu_mode"))
-    with tf32_mode(case.tf32):
+    with out_of_memory_explained(f"matmul {op} n={n} on {device} in {precision}", need), tf32_mode(case.tf32):
+        proof = reference_check(case)
+        call = matmul_call(case)
         if mode == MODE_CPU:
             timing = measure(benchmark, call, case.device, timing_policy)
         else:
@@ -76,27 +100,38 @@ def test_matmul(benchmark, case: MatmulCase, timing_policy, pytestconfig) -> Non
         benchmark.extra_info["tf32_proof"] = proof
 
 
-def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_policy) -> None:
-    device, precision, op = target
-    sizes = bench_opts.sizes
-    baseline = baseline_size(sizes)
-    cases = {n: MatmulCase(op, n, device, precision) for n in sizes}
+def test_alignment(benchmark, op: str, n: list[int], device: str, precision: str, bench_opts, timing_policy) -> None:
     benchmark.group = f"alignment {op} {device} {precision}"
-    calls = {n: FreshOperandsCall(c) for n, c in cases.items()}
+    requested = {size: MatmulCase(op, size, device, precision) for size in n}
+    cuda = device.startswith("cuda")
+    needs = [(size, alignment_need(size, c.rhs_cols, c.itemsize, cuda)) for size, c in requested.items()]
+    sizes, left_out = fit_in_order(needs, *resources.available(device))  # every size stays alive until the end
+    if not sizes:
+        pytest.skip(f"alignment: not even n={needs[0][0]} fits: {left_out[0][1]}")
+    for size, reason in left_out:
+        warnings.warn(f"alignment {op} {device} {precision}: n={size} left out: {reason}", stacklevel=1)
+    baseline = baseline_size(sizes)
+    cases = {size: requested[size] for size in sizes}
+    kept_need = sum((need for size, need in needs if size in cases), Need(0))
+    explained = out_of_memory_explained(f"alignment {op} on {device} in {precision}", kept_need)
     cold: dict[int, list[float]] = {}
-    with tf32_mode(cases[baseline].tf32):
+    with explained, tf32_mode(cases[baseline].tf32):
+        calls = {size: FreshOperandsCall(c) for size, c in cases.items()}
         if timing_mode(device) == MODE_CPU:
             result = measure_interleaved(benchmark, calls, device, timing_policy, bench_opts.align_rounds)
             data, iterations, timing = result.data, result.iterations, result.timing
         else:  # hot and cold penalties, whatever --bench-gpu-mode says
             gpu = measure_interleaved_gpu(benchmark, calls, device, timing_policy, bench_opts.align_rounds)
             data, cold, timing = gpu.hot, gpu.cold, gpu.timing
-            iterations = {n: int(gpu.timing.get("graph_calls", {}).get(str(n), 1)) for n in sizes}
+            iterations = {size: int(gpu.timing.get("graph_calls", {}).get(str(size), 1)) for size in sizes}
     ratios = penalties(data, baseline)
-    per_size = {str(n): per_size_record(data[n], iterations[n], c.flops, c.bytes, ratios[n]) for n, c in cases.items()}
+    per_size = {
+        str(size): per_size_record(data[size], iterations[size], c.flops, c.bytes, ratios[size])
+        for size, c in cases.items()
+    }
     if cold and all(cold.values()):
-        for n, record in cold_penalty_records(cold, baseline).items():
-            per_size[str(n)].update(record)
+        for size, record in cold_penalty_records(cold, baseline).items():
+            per_size[str(size)].update(record)
     benchmark.extra_info.update(common_extra_info(KIND_ALIGNMENT, device, cases[baseline].dtype, timing))
     benchmark.extra_info.update(
         op=op,
@@ -104,6 +139,7 @@ def test_alignment(benchmark, target: tuple[str, str, str], bench_opts, timing_p
         tf32=cases[baseline].tf32,
         baseline_n=baseline,
         sizes=list(sizes),
+        sizes_left_out={str(size): reason for size, reason in left_out},
         fresh_operands_per_round=True,
         per_size=per_size,
     )

@@ -39,6 +39,10 @@ class MatmulCase:
         return self.precision == "float32-tf32"
 
     @property
+    def itemsize(self) -> int:
+        return torch.empty((), dtype=self.dtype).element_size()
+
+    @property
     def rhs_cols(self) -> int:
         """(n x n) @ (n x n) for mm; (n x n) @ (n x 1) for mv, the exercise's 'tensor-matrix' product."""
         return self.n if self.op == OP_MM else 1
@@ -51,8 +55,7 @@ class MatmulCase:
     @property
     def bytes(self) -> int:
         """Minimum traffic: each operand read once and the result written once."""
-        itemsize = torch.empty((), dtype=self.dtype).element_size()
-        return itemsize * (self.n * self.n + 2 * self.n * self.rhs_cols)
+        return self.itemsize * (self.n * self.n + 2 * self.n * self.rhs_cols)
 
 
 def operands(case: MatmulCase) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

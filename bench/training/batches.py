@@ -8,13 +8,11 @@
 
 Both drop the last partial batch, so every step does the same work. Two sources built with the
 same arguments hand out the same batches in the same order: that is what makes a framework and
-a scratch model see identical data. A source counts epochs and, given a clock, reads it at every
-epoch boundary, so whole epochs can be timed (``--bench-full``).
+a scratch model see identical data. A source counts the batches it handed out, so a timed run
+can start at an epoch boundary and time whole epochs (``--bench-full``).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -31,32 +29,25 @@ class Batches:
 
     steps_per_epoch: int
 
-    def __init__(self, steps_per_epoch: int, clock: Callable[[], float] | None) -> None:
+    def __init__(self, steps_per_epoch: int) -> None:
         if steps_per_epoch < 1:
             raise ValueError("the training split is smaller than one batch")
         self.steps_per_epoch = steps_per_epoch
-        self.steps = 0  # batches handed out so far
-        self.epoch_marks: list[float] = []  # clock readings at each epoch boundary (with a clock)
-        self._clock = clock
-
-    def _epoch_boundary(self) -> None:
-        if self._clock is not None:
-            self.epoch_marks.append(self._clock())
+        self.steps = 0  # batches handed out so far; epoch k starts at step k * steps_per_epoch
 
     def __call__(self) -> Batch:
         raise NotImplementedError
 
 
 class TensorBatches(Batches):
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, clock=None) -> None:
-        super().__init__(len(y) // batch_size, clock)
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> None:
+        super().__init__(len(y) // batch_size)
         self.x, self.y, self.batch_size = x, y, batch_size
         self._index = 0
 
     def __call__(self) -> Batch:
         if self._index == self.steps_per_epoch:
             self._index = 0
-            self._epoch_boundary()
         start = self._index * self.batch_size
         self._index += 1
         self.steps += 1
@@ -64,8 +55,8 @@ class TensorBatches(Batches):
 
 
 class LoaderBatches(Batches):
-    def __init__(self, loader: DataLoader, device: str, clock=None) -> None:
-        super().__init__(len(loader), clock)
+    def __init__(self, loader: DataLoader, device: str) -> None:
+        super().__init__(len(loader))
         self.loader, self.device = loader, torch.device(device)
         self._non_blocking = self.device.type == "cuda"  # the loader pins memory on CUDA
         self._iter = iter(loader)
@@ -74,7 +65,6 @@ class LoaderBatches(Batches):
         try:
             x, y = next(self._iter)
         except StopIteration:
-            self._epoch_boundary()
             self._iter = iter(self.loader)
             x, y = next(self._iter)
         self.steps += 1
@@ -87,12 +77,11 @@ def make_batches(
     device: str,
     batch_size: int,
     num_workers: int = 0,
-    clock: Callable[[], float] | None = None,
 ) -> Batches:
     """A fresh source in ``mode``, starting at the first batch of the first epoch."""
     if mode == "device-tensors":
         data = device_data(dataset, device)
-        return TensorBatches(data.train_x, data.train_y, batch_size, clock)
+        return TensorBatches(data.train_x, data.train_y, batch_size)
     if mode == "dataloader":
         loader = DataLoader(
             TensorDataset(dataset.train_x, dataset.train_y),
@@ -104,5 +93,5 @@ def make_batches(
             generator=torch.Generator().manual_seed(LOADER_SEED),
             persistent_workers=num_workers > 0,
         )
-        return LoaderBatches(loader, device, clock)
+        return LoaderBatches(loader, device)
     raise ValueError(f"unknown input mode {mode!r}")

@@ -24,13 +24,7 @@ from bench.training.cases import Config, cases, configs, widths_for
 from bench.training.data import device_data, load_dataset
 from bench.training.options import TrainingOptions, parse_training_options
 from bench.training.record import config_record, interleaved_record, rates
-from bench.training.runner import (
-    epoch_time,
-    full_epoch_policy,
-    interleaved_rounds,
-    new_trainer,
-    verify,
-)
+from bench.training.runner import epoch_time, interleaved_rounds, measure_epochs, new_trainer, verify
 from bench.training.step import FRAMEWORK, SCRATCH, evaluate
 from contract.schema import KIND_TRAINING, KIND_TRAINING_INTERLEAVED
 
@@ -89,19 +83,19 @@ def test_training(benchmark, device, profile, depth, input_mode, impl, training_
     benchmark.group = config.group
     dataset = load_dataset(opts.data_root)
     equivalence = verify(config, impl, dataset, opts)
-    clock = make_clock(config.device)
     with tf32_mode(False):  # true float32 math: the equivalence tolerance and the recorded dtype assume it
-        trainer = new_trainer(config, impl, dataset, opts, clock if opts.full else None)
+        trainer = new_trainer(config, impl, dataset, opts)
         steps_per_epoch = trainer.batches.steps_per_epoch
-        policy = timing_policy
-        if opts.full and benchmark.enabled:
-            policy = full_epoch_policy(policy, time_batch(trainer.step, clock, 3) / 3, steps_per_epoch)
-        timing = measure(benchmark, trainer.step, config.device, policy)
+        if opts.full:
+            timing = measure_epochs(benchmark, trainer, config.device, timing_policy, opts.full_epochs)
+        else:
+            timing = measure(benchmark, trainer.step, config.device, timing_policy)
         data = device_data(dataset, config.device)
         final_loss, _ = evaluate(trainer.forward, data.train_x, data.train_y, opts.val_samples)
         _, val_accuracy = evaluate(trainer.forward, data.val_x, data.val_y, opts.val_samples)
     step_s = median_seconds(benchmark)
-    epoch_s, epoch_source = epoch_time(trainer.batches.epoch_marks, step_s, steps_per_epoch)
+    epoch_step_s = benchmark.stats.stats.data if opts.full and benchmark.enabled else []
+    epoch_s, epoch_source = epoch_time(list(epoch_step_s), step_s, steps_per_epoch)
     benchmark.extra_info.update(common_extra_info(KIND_TRAINING, config.device, DTYPE, timing))
     benchmark.extra_info.update(config_record(config, dataset.name, opts))
     benchmark.extra_info.update(

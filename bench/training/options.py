@@ -16,6 +16,7 @@ WIDE_DEPTHS = (1, 3, 5)  # default run: a few depths of the compute-bound profil
 WIDE_WIDTH = 1024
 WIDE_WIDTH_FULL = 4096
 VAL_SAMPLES = 2000
+FULL_EPOCHS = 2  # --bench-full times this many whole epochs per benchmark (--bench-full-epochs)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class TrainingOptions:
     rounds: int = 25
     compile: bool = False
     full: bool = False
+    full_epochs: int = FULL_EPOCHS
     data_root: str | None = None
 
 
@@ -57,6 +59,7 @@ def _parse(config: pytest.Config) -> TrainingOptions:
         rounds=_at_least(get("bench_train_rounds"), 2, "--bench-train-rounds"),
         compile=get("bench_compile"),
         full=common.full,
+        full_epochs=_positive(get("bench_full_epochs"), "--bench-full-epochs"),
         data_root=common.data_root,
     )
 

@@ -3,16 +3,14 @@ pure pieces and ``bench_training.py``)."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
-from collections.abc import Callable
-from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from bench.devices import tf32_mode
-from bench.timing import TimingPolicy
+from bench.timing import TimingPolicy, make_clock, recorded_readings, timing_record, use_clock, warm_up
 from bench.training.batches import make_batches
 from bench.training.cases import Config
 from bench.training.data import Dataset
@@ -20,16 +18,12 @@ from bench.training.equivalence import Equivalence, EquivalenceError, check_equi
 from bench.training.options import TrainingOptions
 from bench.training.step import COMPILED, FRAMEWORK, SCRATCH, Trainer, build_trainer
 
-FULL_EPOCHS = 2  # --bench-full times at least this many epochs, so one whole epoch lies between two boundaries
-
 _verified: dict[tuple, Equivalence] = {}
 
 
-def new_trainer(
-    config: Config, impl: str, dataset: Dataset, options: TrainingOptions, clock: Callable[[], float] | None = None
-) -> Trainer:
+def new_trainer(config: Config, impl: str, dataset: Dataset, options: TrainingOptions) -> Trainer:
     """A fresh model of ``impl`` at its first batch; same arguments, same weights and batches."""
-    batches = make_batches(config.input_mode, dataset, config.device, options.batch_size, options.num_workers, clock)
+    batches = make_batches(config.input_mode, dataset, config.device, options.batch_size, options.num_workers)
     return build_trainer(impl, config.widths, config.device, options.lr, batches)
 
 
@@ -58,9 +52,30 @@ def verify(config: Config, impl: str, dataset: Dataset, options: TrainingOptions
     return result
 
 
-def full_epoch_policy(policy: TimingPolicy, step_estimate_s: float, steps_per_epoch: int) -> TimingPolicy:
-    """``policy`` with a timing budget of at least ``FULL_EPOCHS`` whole epochs (``--bench-full``)."""
-    return replace(policy, max_time_s=max(policy.max_time_s, FULL_EPOCHS * steps_per_epoch * step_estimate_s))
+def steps_to_epoch_end(steps_taken: int, steps_per_epoch: int) -> int:
+    """Steps left before the next epoch starts (0 at a boundary): timed epochs start whole."""
+    return -steps_taken % steps_per_epoch
+
+
+def measure_epochs(benchmark: Any, trainer: Trainer, device: str, policy: TimingPolicy, epochs: int) -> dict[str, Any]:
+    """``--bench-full``: time exactly ``epochs`` whole epochs, one round each (a counted amount
+    of work, never a time budget, so the same epochs run on a fast or a busy machine).
+
+    pytest-benchmark divides a round by its iterations, so each round's value is that epoch's
+    mean step time and ``stats.median`` stays seconds per step like the other benchmarks.
+    """
+    steps_per_epoch = trainer.batches.steps_per_epoch
+    if not benchmark.enabled:  # smoke pass: one step, untimed
+        benchmark.pedantic(trainer.step, rounds=1, iterations=1)
+        return {"clock": "disabled", "warmup_calls": 0, "warmup_s": 0.0, "iterations": 1, "rounds": 1, "epochs": 0}
+    clock = make_clock(device)
+    warm = warm_up(trainer.step, clock, policy)
+    for _ in range(steps_to_epoch_end(trainer.batches.steps, steps_per_epoch)):
+        trainer.step()
+    use_clock(benchmark, clock)
+    with recorded_readings(benchmark, device):
+        benchmark.pedantic(trainer.step, rounds=epochs, iterations=steps_per_epoch, warmup_rounds=0)
+    return {**timing_record(clock, warm, steps_per_epoch, epochs, policy), "epochs": epochs}
 
 
 def interleaved_rounds(step_estimates_s: list[float], policy: TimingPolicy, max_rounds: int, full: bool) -> int:
@@ -75,14 +90,10 @@ def interleaved_rounds(step_estimates_s: list[float], policy: TimingPolicy, max_
     return max(min(policy.min_rounds, max_rounds), min(max_rounds, fitting))
 
 
-def epoch_seconds(marks: list[float]) -> list[float]:
-    """Durations of the whole epochs between consecutive epoch-boundary clock readings."""
-    return [b - a for a, b in itertools.pairwise(marks)]
-
-
-def epoch_time(marks: list[float], step_s: float | None, steps_per_epoch: int) -> tuple[float | None, str]:
-    """The measured median epoch when whole epochs ran, else ``step_s * steps_per_epoch``."""
-    epochs = epoch_seconds(marks)
-    if epochs:
-        return statistics.median(epochs), f"measured ({len(epochs)} whole epochs)"
+def epoch_time(epoch_step_s: list[float], step_s: float | None, steps_per_epoch: int) -> tuple[float | None, str]:
+    """The median measured epoch when whole epochs were timed (``epoch_step_s``: each epoch's
+    mean step time), else ``step_s * steps_per_epoch``."""
+    if epoch_step_s:
+        epoch_s = statistics.median(epoch_step_s) * steps_per_epoch
+        return epoch_s, f"measured ({len(epoch_step_s)} whole epochs)"
     return (step_s * steps_per_epoch if step_s else None), "step_s x steps_per_epoch"
