@@ -103,7 +103,9 @@ def ratio_lines(records: Iterable[dict[str, Any]], short: bool = False) -> list[
         label = " ".join(key)
         if short:
             ends = [points[0], points[-1]] if len(points) > 1 else points
-            text = ", ".join(f"depth {i.get('depth')} {interval(_num(i['ratio']), *_ci(i.get('ratio_ci')))}" for i in ends)
+            text = ", ".join(
+                f"depth {i.get('depth')} {interval(_num(i['ratio']), *_ci(i.get('ratio_ci')))}" for i in ends
+            )
             lines.append(f"  {label:<32} {text}")
             continue
         lines.append(f"  {label}")
@@ -128,17 +130,23 @@ def rate_points(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         kind, device, threads = info.get("kind"), str(info.get("device")), info.get("threads")
         precision = str(info.get("precision") or info.get("dtype"))
         if kind == "matmul":
-            points.append({"workload": f"{info.get('op')} n={info.get('n')}", "gflops": _num(info.get("gflops"))}
-                          | {"device": device, "precision": precision, "threads": threads})  # fmt: skip
+            points.append(
+                {"workload": f"{info.get('op')} n={info.get('n')}", "gflops": _num(info.get("gflops"))}
+                | {"device": device, "precision": precision, "threads": threads}
+            )
         elif kind == "alignment" and isinstance(info.get("per_size"), dict):
             for n, entry in info["per_size"].items():
                 gflops = _num(entry.get("gflops")) if isinstance(entry, dict) else math.nan
-                points.append({"workload": f"{info.get('op')} n={n}", "gflops": gflops}
-                              | {"device": device, "precision": precision, "threads": threads})  # fmt: skip
+                points.append(
+                    {"workload": f"{info.get('op')} n={n}", "gflops": gflops}
+                    | {"device": device, "precision": precision, "threads": threads}
+                )
         elif kind == "training":
             workload = f"training {info.get('impl')} {info.get('profile')} depth {info.get('depth')}"
-            points.append({"workload": workload, "gflops": _num(info.get("gflops"))}
-                          | {"device": device, "precision": precision, "threads": threads})  # fmt: skip
+            points.append(
+                {"workload": workload, "gflops": _num(info.get("gflops"))}
+                | {"device": device, "precision": precision, "threads": threads}
+            )
     return [p for p in points if math.isfinite(p["gflops"]) and p["gflops"] > 0]
 
 

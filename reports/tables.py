@@ -371,7 +371,7 @@ def training_table(results: pd.DataFrame) -> pd.DataFrame:
 # --- efficiency ----------------------------------------------------------------------------
 
 
-def _theoretical_gbps(harness: dict[str, Any], device: str) -> float:
+def theoretical_gbps(harness: dict[str, Any], device: str) -> float:
     if device == "cpu":
         value = _get(harness, "memory", "theoretical_gbps")
     else:
@@ -432,7 +432,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
         harness = records.get(row["machine"], {}).get("harness") or {}
         peak = num(_get(harness, "peaks", row["device"], row["precision"])) * cpu_share(harness, row)
         measured = num(_get(harness, "bandwidth", row["device"], "copy_gbps"))
-        theoretical = _theoretical_gbps(harness, row["device"])
+        theoretical = theoretical_gbps(harness, row["device"])
         row |= {
             "peak GFLOP/s": peak,
             "% of peak": row["GFLOP/s"] / peak if peak > 0 else math.nan,
