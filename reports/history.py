@@ -158,11 +158,11 @@ def history_tables(history: pd.DataFrame, newest: int = TABLE_RUNS) -> list[tupl
         facts = part.drop_duplicates("run").set_index("run")[
             ["machine", "datetime", "commit", "contention", "high contention"]
         ]
-        table = facts.copy()
+        values = {}
         for column in dict.fromkeys(part["column"]):
-            table[column] = wide[("value", column)]
-            table[f"{column} low"] = wide[("low", column)]
-            table[f"{column} high"] = wide[("high", column)]
+            for suffix, field in (("", "value"), (" low", "low"), (" high", "high")):
+                values[column + suffix] = wide[(field, column)]
+        table = pd.concat([facts, pd.DataFrame(values, index=wide.index)], axis=1)
         table = table.reset_index().sort_values(["machine", "datetime", "run"], ascending=[True, False, False])
         table = table.groupby("machine", sort=True).head(newest)
         table["datetime"] = table["datetime"].dt.strftime("%Y-%m-%d %H:%M").fillna(UNKNOWN)

@@ -23,8 +23,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.dates import DateFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 STYLE = {
     "svg.fonttype": "none",  # text stays text: small files, selectable, escaped by matplotlib
@@ -40,7 +40,7 @@ STYLE = {
 }
 COLORS = tuple(sns.color_palette("tab10").as_hex())
 COL_WRAP = 5  # panels per row: ten machines are two rows of five
-MAX_PANELS = 40  # beyond this a figure stops being readable; the rest is listed in the tables
+MAX_PANELS = 30  # beyond this a figure stops being readable; the rest is listed in the tables
 PANEL_HEIGHT = 2.4
 CONTENDED = "#d62728"
 
@@ -156,13 +156,11 @@ def facets(
             if reference is not None:
                 ax.axhline(reference, color="black", lw=0.7)
             if pd.api.types.is_datetime64_any_dtype(data[x]):
-                locator = AutoDateLocator(minticks=2, maxticks=6)
-                ax.xaxis.set_major_locator(locator)
-                ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+                ax.xaxis.set_major_locator(MaxNLocator(3))
+                ax.xaxis.set_major_formatter(DateFormatter("%m-%d\n%H:%M"))
         grid.set_titles(col_template="{col_name}")
         grid.set_axis_labels(xlabel, ylabel)
         grid.add_legend(legend_data=legend, title=hue_title, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        grid.tight_layout()
         return to_svg(grid.figure, salt)
 
 
@@ -273,6 +271,7 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
                         ax.plot([span[0], top], [bandwidth * span[0], bandwidth * top], style, lw=1, color="0.45")
             ax.set_xscale("log")
             plain_log(ax, "y")
+            ax.yaxis.set_minor_formatter(NullFormatter())  # panels do not share y: minor labels would collide
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         grid.set_titles(col_template="{col_name}")
         grid.set_axis_labels("FLOP per byte", "GFLOP/s")
@@ -286,7 +285,6 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
         grid.add_legend(
             legend_data=legend, title="precision (roof dashed)", loc="upper left", bbox_to_anchor=(1.0, 1.0)
         )
-        grid.tight_layout()
         return to_svg(grid.figure, "roofline")
 
 
@@ -299,7 +297,7 @@ def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
     if history.empty:
         return out
     specs = (
-        (MM_RATE, ["machine"], "series", "device · precision", "GFLOP/s", "mm at n=1024: GFLOP/s over runs"),
+        (MM_RATE, ["machine", "device"], "series", "precision", "GFLOP/s", "mm at n=1024: GFLOP/s over runs"),
         (PENALTY, ["machine", "series"], "point", "size", "t(n) / t(1024)", "penalty t(n)/t(1024) per size over runs"),
         (
             RATIO,
@@ -314,7 +312,13 @@ def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
         data = history[history["metric"] == metric]
         if data.empty:
             continue
+        if metric == MM_RATE:  # a CPU and a GPU differ 100-fold: a panel per device keeps both readable
+            split = data["series"].str.split(" ", n=1, expand=True)
+            data = data.assign(device=split[0], series=split[1])
         data = data.assign(panel=_label(data, panel), hue=data[hue].map(_point_label(metric)))
+        panels = data["panel"].nunique()
+        if panels > MAX_PANELS:
+            title += f" (the first {MAX_PANELS} of {panels} panels; the tables below list every one)"
         svg = facets(
             data,
             x="datetime",

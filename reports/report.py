@@ -112,7 +112,7 @@ def build_report(
         "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
         "a ratio that grows with depth means per-layer overhead dominates.",
         _table("training", "Training by depth", "", training_rows),
-        [("Step time and scratch/framework ratio against depth", svg)]
+        [("scratch/framework with its 95 % interval against depth, by machine and device", svg)]
         if figures and (svg := plots.training_svg(training_rows)) is not None
         else [],
         empty="No training benchmarks found.",
