@@ -71,6 +71,14 @@ def _rate_interval(flops: float, data: list[float] | None) -> tuple[float, float
     return flops / high_s / 1e9, flops / low_s / 1e9
 
 
+def _join(rows: pd.DataFrame, *columns: str) -> pd.Series:
+    """The columns as one label ("mm cpu float32"); text even where a file held a number or nothing."""
+    label = rows[columns[0]].astype(str)
+    for column in columns[1:]:
+        label = label + " " + rows[column].astype(str)
+    return label
+
+
 def _penalties(results: pd.DataFrame) -> pd.DataFrame:
     rows = results[(results["kind"] == "alignment") & results["n"].notna() & results["penalty"].notna()]
     rows = rows[rows["n"] != 1024]
@@ -78,7 +86,7 @@ def _penalties(results: pd.DataFrame) -> pd.DataFrame:
         {
             "run": rows["run"],
             "metric": PENALTY,
-            "series": rows["op"] + " " + rows["device"] + " " + rows["precision"],
+            "series": _join(rows, "op", "device", "precision"),
             "point": rows["n"],
             "value": rows["penalty"],
             "low": rows["penalty_lo"],
@@ -94,7 +102,7 @@ def _ratios(results: pd.DataFrame) -> pd.DataFrame:
         {
             "run": rows["run"],
             "metric": RATIO,
-            "series": rows["device"] + " " + rows["profile"] + " " + rows["input_mode"],
+            "series": _join(rows, "device", "profile", "input_mode"),
             "point": rows["depth"],
             "value": rows["ratio"],
             "low": rows["ratio_lo"],
@@ -113,7 +121,7 @@ def _mm_rates(results: pd.DataFrame) -> pd.DataFrame:
         {
             "run": rows["run"],
             "metric": MM_RATE,
-            "series": rows["device"] + " " + rows["precision"],
+            "series": _join(rows, "device", "precision"),
             "point": 1024.0,
             "value": rows["gflops"],
             "low": [lo for lo, _ in intervals],
