@@ -25,6 +25,8 @@ METRICS = (PENALTY, RATIO, MM_RATE)
 HIGH_CONTENTION = 0.10
 #: Runs per machine in the history tables (the figures show every run).
 TABLE_RUNS = 10
+#: Runs per machine in the history figures: a year of nightly runs would bury the recent ones (and bloat the SVG).
+FIGURE_RUNS = 60
 RATE_RESAMPLES = 1000  # bootstrap of one median per run and device: enough for a history mark
 
 COLUMNS = (
@@ -180,3 +182,12 @@ def history_tables(history: pd.DataFrame, newest: int = TABLE_RUNS) -> list[tupl
         front = ["machine", "run date", "commit", "% CPU contention", "contended"]
         out.append((metric, table[front + [c for c in table.columns if c not in front]].reset_index(drop=True)))
     return out
+
+
+def newest_runs(history: pd.DataFrame, count: int = FIGURE_RUNS) -> pd.DataFrame:
+    """The rows of each machine's ``count`` newest runs (by date, then load order)."""
+    if history.empty:
+        return history
+    runs = history.drop_duplicates("run").sort_values(["datetime", "run"], na_position="first")
+    keep = runs.groupby("machine", sort=False).tail(count)["run"]
+    return history[history["run"].isin(set(keep))]

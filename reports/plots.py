@@ -69,6 +69,15 @@ def plain_log(ax: plt.Axes, axis: str = "y") -> None:
     scale.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}") if few_decades else NullFormatter())
 
 
+def outside_legend(grid: sns.FacetGrid, legend: dict[str, Any], title: str) -> plt.Figure:
+    """A figure legend right of the panels. FacetGrid.add_legend draws the whole figure twice to
+    measure the legend; ``bbox_inches="tight"`` at save time makes room for it without a draw."""
+    grid.figure.legend(
+        list(legend.values()), list(legend), title=title, loc="upper left", bbox_to_anchor=(1.0, 0.98), frameon=False
+    )
+    return grid.figure
+
+
 def _errorbars(data: pd.DataFrame, *, x: str, y: str, low: str, high: str, color: Any, offset: float = 0.0) -> None:
     """One series: a line through the points, error bars from the saved interval (none where unknown)."""
     data = data.sort_values(x)
@@ -149,7 +158,9 @@ def facets(
                     _errorbars(sub, x=x, y=y, low=low, high=high, color=palette[level], offset=offset)
         legend = {str(h): plt.Line2D([], [], color=palette[h], marker="o", ms=4) for h in hues}
         if extra is not None:
-            grid.map_dataframe(extra, x=x, y=y)
+            for panel, ax in grid.axes_dict.items():
+                plt.sca(ax)
+                extra(data[data[col] == panel], x=x, y=y)
             if "high contention" in data and data["high contention"].astype(bool).any():
                 legend["high CPU contention"] = plt.Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec=CONTENDED)
         for ax in grid.axes.flat:
@@ -160,8 +171,7 @@ def facets(
                 ax.xaxis.set_major_formatter(DateFormatter("%m-%d\n%H:%M"))
         grid.set_titles(col_template="{col_name}")
         grid.set_axis_labels(xlabel, ylabel)
-        grid.add_legend(legend_data=legend, title=hue_title, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return to_svg(grid.figure, salt)
+        return to_svg(outside_legend(grid, legend, hue_title), salt)
 
 
 def _label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -243,19 +253,21 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
             sharex=True,
             sharey=False,
         )
-        grid.map_dataframe(
-            sns.scatterplot,
-            x="intensity",
-            y="gflops",
-            hue="precision",
-            hue_order=precisions,
-            palette=palette,
-            style="kind",
-            style_order=["matmul", "training"],
-            s=22,
-            edgecolor="none",
-            legend=False,
-        )
+        for panel, ax in grid.axes_dict.items():
+            sns.scatterplot(
+                data=points[points["panel"] == panel],
+                ax=ax,
+                x="intensity",
+                y="gflops",
+                hue="precision",
+                hue_order=precisions,
+                palette=palette,
+                style="kind",
+                style_order=["matmul", "training"],
+                s=22,
+                edgecolor="none",
+                legend=False,
+            )
         span = np.array([points["intensity"].min() / 3, points["intensity"].max() * 3])
         for panel, ax in grid.axes_dict.items():
             for roof in roofs[roofs["panel"] == panel].to_dict("records"):
@@ -282,18 +294,16 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
             "measured bandwidth": plt.Line2D([], [], color="0.45", ls="-"),
             "theoretical bandwidth": plt.Line2D([], [], color="0.45", ls=":"),
         }
-        grid.add_legend(
-            legend_data=legend, title="precision (roof dashed)", loc="upper left", bbox_to_anchor=(1.0, 1.0)
-        )
-        return to_svg(grid.figure, "roofline")
+        return to_svg(outside_legend(grid, legend, "precision (roof dashed)"), "roofline")
 
 
 def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
     """(title, svg) per headline: its value over each machine's runs with the interval, contended
     runs ringed in red. Penalties get a panel per machine and op/device/precision, a colour per n."""
-    from reports.history import MM_RATE, PENALTY, RATIO
+    from reports.history import MM_RATE, PENALTY, RATIO, newest_runs
 
     out = []
+    history = newest_runs(history)
     if history.empty:
         return out
     specs = (

@@ -169,7 +169,8 @@ def build_report(
         "the penalty t(n)/t(1024) per size, scratch/framework per depth, and mm GFLOP/s at n=1024. Runs in "
         f"which some task waited for a CPU more than {history.HIGH_CONTENTION:.0%} of the timed time are "
         "ringed in red in the figures and marked 'yes' under 'contended': a step there may be the neighbours, "
-        f"not the code. The figures show every run; the tables each machine's newest {history.TABLE_RUNS}.",
+        f"not the code. The figures show each machine's newest {history.FIGURE_RUNS} runs, the tables its newest "
+        f"{history.TABLE_RUNS}.",
         [Table(f"history-{i}", metric, "", frame) for i, (metric, frame) in
          enumerate(history.history_tables(history_rows))],
         plots.history_svgs(history_rows) if figures else [],

@@ -115,3 +115,10 @@ def test_empty_history_has_no_tables_or_figures(tmp_path: Path) -> None:
     frame = history.history_frame(results, loaded.runs)
     assert frame.empty
     assert history.history_tables(frame) == [] and plots.history_svgs(frame) == []
+
+
+def test_figures_keep_each_machines_newest_runs(three_runs) -> None:
+    _, _, frame = three_runs
+    kept = history.newest_runs(frame, 2)
+    assert sorted(kept["commit"].unique()) == ["22222222", "33333333"]
+    assert len(history.newest_runs(frame, 5)) == len(frame)
