@@ -1,36 +1,48 @@
-"""Figures as inline SVG strings (Agg backend, no files, no fonts to embed).
+"""Figures as inline SVG strings, drawn by seaborn (Agg backend, no files, no fonts to embed).
 
-The number of figures is fixed by the report's shape (one per matrix op, one for training),
-never by the number of files, so a folder of 1,000 runs renders as fast as one of ten.
+Every figure is a seaborn FacetGrid with one small panel per machine (and device where it matters),
+so ten machines make ten readable panels instead of one panel with a legend of forty lines; colour
+tells the series inside a panel apart. Intervals are the saved 95 % intervals, drawn as error bars
+(seaborn's own estimators would recompute them from means, which the records do not hold).
+
+The number of figures is fixed by the report's shape, never by the number of files.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
-from itertools import cycle
+from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, NullFormatter
-
-from reports.tables import throughput_unit
+import seaborn as sns
+from matplotlib.dates import DateFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 STYLE = {
     "svg.fonttype": "none",  # text stays text: small files, selectable, escaped by matplotlib
     "text.parse_math": False,  # a "$" in a machine name must not be read as TeX
     "font.family": "sans-serif",
     "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
-MAX_LINES = 24  # beyond this a legend stops being readable; extra series are dropped with a note
+COLORS = tuple(sns.color_palette("tab10").as_hex())
+COL_WRAP = 5  # panels per row: ten machines are two rows of five
+MAX_PANELS = 30  # beyond this a figure stops being readable; the rest is listed in the tables
+PANEL_HEIGHT = 2.4
+CONTENDED = "#d62728"
 
 
 def to_svg(fig: plt.Figure, salt: str) -> str:
@@ -47,97 +59,303 @@ def to_svg(fig: plt.Figure, salt: str) -> str:
     return svg.replace("<svg", '<svg class="plot"', 1)
 
 
-def plain_log(ax: plt.Axes) -> None:
-    """Log y-axis with plain tick labels (the default ones are TeX, which svg text cannot show)."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    low, high = ax.get_ylim()
+def plain_log(ax: plt.Axes, axis: str = "y") -> None:
+    """Log axis with plain tick labels (the default ones are TeX, which svg text cannot show)."""
+    getattr(ax, f"set_{axis}scale")("log")
+    scale = getattr(ax, f"{axis}axis")
+    scale.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    low, high = getattr(ax, f"get_{axis}lim")()
     few_decades = low > 0 and high / low < 30  # label minor ticks too, or the axis shows a single number
-    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}") if few_decades else NullFormatter())
+    scale.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}") if few_decades else NullFormatter())
+
+
+def outside_legend(grid: sns.FacetGrid, legend: dict[str, Any], title: str) -> plt.Figure:
+    """A figure legend right of the panels. FacetGrid.add_legend draws the whole figure twice to
+    measure the legend; ``bbox_inches="tight"`` at save time makes room for it without a draw."""
+    grid.figure.legend(
+        list(legend.values()), list(legend), title=title, loc="upper left", bbox_to_anchor=(1.0, 0.98), frameon=False
+    )
+    return grid.figure
+
+
+def _errorbars(data: pd.DataFrame, *, x: str, y: str, low: str, high: str, color: Any, offset: float = 0.0) -> None:
+    """One series: a line through the points, error bars from the saved interval (none where unknown)."""
+    data = data.sort_values(x)
+    values = data[y].to_numpy(dtype=float)
+    below = np.nan_to_num(np.clip(values - data[low].to_numpy(dtype=float), 0, None))
+    above = np.nan_to_num(np.clip(data[high].to_numpy(dtype=float) - values, 0, None))
+    xs = data[x] + offset if offset else data[x]
+    plt.gca().errorbar(
+        xs, values, yerr=[below, above], marker="o", ms=3, lw=1.1, capsize=2, elinewidth=0.8, color=color
+    )
+
+
+def _contended(data: pd.DataFrame, *, x: str, y: str, **_: Any) -> None:
+    """Ring the runs measured under high CPU contention."""
+    marked = data[data["high contention"].astype(bool)]
+    if not marked.empty:
+        plt.gca().scatter(
+            marked[x],
+            marked[y],
+            s=60,
+            facecolors="none",
+            edgecolors=CONTENDED,
+            linewidths=1.2,
+            zorder=5,
+            label="high CPU contention",
+        )
+
+
+def facets(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    low: str,
+    high: str,
+    col: str,
+    hue: str,
+    hue_title: str,
+    xlabel: str,
+    ylabel: str,
+    salt: str,
+    reference: float | None = None,
+    dodge: float = 0.0,
+    extra: Callable[..., None] | None = None,
+    sharey: bool = True,
+) -> str | None:
+    """A panel per ``col`` value (wrapped), a coloured series per ``hue`` value with error bars."""
+    data = data.dropna(subset=[y])
+    if data.empty:
+        return None
+    panels = sorted(data[col].unique())[:MAX_PANELS]
+    data = data[data[col].isin(panels)]
+    hues = sorted(data[hue].unique())
+    palette = dict(
+        zip(
+            hues,
+            sns.color_palette("tab10", len(hues)) if len(hues) <= 10 else sns.color_palette("husl", len(hues)),
+            strict=True,
+        )
+    )
+    with plt.rc_context(STYLE), sns.axes_style("whitegrid", STYLE):
+        grid = sns.FacetGrid(
+            data,
+            col=col,
+            col_order=panels,
+            col_wrap=min(COL_WRAP, len(panels)),
+            height=PANEL_HEIGHT,
+            aspect=1.35,
+            sharey=sharey,
+            despine=True,
+        )
+        for i, level in enumerate(hues):
+            offset = dodge * (i - (len(hues) - 1) / 2) if len(hues) > 1 else 0.0
+            for panel, ax in grid.axes_dict.items():
+                sub = data[(data[col] == panel) & (data[hue] == level)]
+                if not sub.empty:
+                    plt.sca(ax)
+                    _errorbars(sub, x=x, y=y, low=low, high=high, color=palette[level], offset=offset)
+        legend = {str(h): plt.Line2D([], [], color=palette[h], marker="o", ms=4) for h in hues}
+        if extra is not None:
+            for panel, ax in grid.axes_dict.items():
+                plt.sca(ax)
+                extra(data[data[col] == panel], x=x, y=y)
+            if "high contention" in data and data["high contention"].astype(bool).any():
+                legend["high CPU contention"] = plt.Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec=CONTENDED)
+        for ax in grid.axes.flat:
+            if reference is not None:
+                ax.axhline(reference, color="black", lw=0.7)
+            if pd.api.types.is_datetime64_any_dtype(data[x]):
+                ax.xaxis.set_major_locator(MaxNLocator(3))
+                ax.xaxis.set_major_formatter(DateFormatter("%m-%d\n%H:%M"))
+        grid.set_titles(col_template="{col_name}")
+        grid.set_axis_labels(xlabel, ylabel)
+        return to_svg(outside_legend(grid, legend, hue_title), salt)
+
+
+def _label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    return frame[columns].astype(str).agg(" · ".join, axis=1)
 
 
 def alignment_svgs(rows: pd.DataFrame) -> list[tuple[str, str]]:
-    """(title, svg) per matrix op: throughput against n, a panel per precision, a line per machine+device."""
+    """(title, svg) per matrix op: the penalty t(n)/t(1024) with its interval against n, a panel per
+    machine, a colour per device and precision."""
     out = []
     if rows.empty:
         return out
-    with plt.rc_context(STYLE):
-        for op, group in rows.groupby("op", sort=True):
-            rate, unit = throughput_unit(str(op))
-            precisions = sorted(group["precision"].unique())
-            fig, axes = plt.subplots(1, len(precisions), figsize=(3.4 * len(precisions) + 1, 3.2), squeeze=False)
-            handles = {}
-            series = list(group.groupby(["machine_id", "device"], sort=True))
-            colors = dict(zip([k for k, _ in series], cycle(COLORS)))
-            for ax, precision in zip(axes[0], precisions, strict=False):
-                sub = group[group["precision"] == precision]
-                for i, ((machine, device), line) in enumerate(sub.groupby(["machine_id", "device"], sort=True)):
-                    if i >= MAX_LINES:
-                        break
-                    line = line.sort_values("n")
-                    label = f"{machine} {device}"
-                    (h,) = ax.plot(line["n"], line[rate], marker="o", ms=3, lw=1.2, color=colors[(machine, device)])
-                    handles[label] = h
-                values = sub[rate].dropna()
-                ax.set_ylim(auto=True)
-                if not values.empty and values.max() > 20 * values.min() > 0:
-                    plain_log(ax)
-                else:
-                    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
-                ax.set_title(str(precision))
-                ax.set_xlabel("n")
-                ax.set_xticks(sorted(sub["n"].dropna().unique().astype(int))[::2] or [1024])
-            axes[0][0].set_ylabel(unit)
-            fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(4, len(handles)) or 1,
-                       frameon=False, bbox_to_anchor=(0.5, -0.02 - 0.06 * ((len(handles) - 1) // 4)))  # fmt: skip
-            fig.tight_layout(rect=(0, 0.12 + 0.06 * ((len(handles) - 1) // 4), 1, 1))
+    for op, group in rows.groupby("op", sort=True):
+        group = group.assign(panel=group["machine_id"], series=_label(group, ["device", "precision"]))
+        svg = facets(
+            group,
+            x="n",
+            y="penalty",
+            low="penalty_lo",
+            high="penalty_hi",
+            col="panel",
+            hue="series",
+            hue_title="device · precision",
+            xlabel="n",
+            ylabel="t(n) / t(1024)",
+            salt=f"align-{op}",
+            reference=1.0,
+            dodge=0.12,
+        )
+        if svg:
             label = "matrix-vector, memory-bound" if op == "mv" else "matrix-matrix, compute-bound"
-            out.append((f"{op} ({label}): {unit} against n", to_svg(fig, f"align-{op}")))
+            out.append((f"{op} ({label}): penalty t(n)/t(1024) with its 95 % interval, by machine", svg))
     return out
 
 
 def training_svg(table: pd.DataFrame) -> str | None:
-    """Step time against depth (framework solid, scratch dashed) and the scratch/framework ratio
-    with its interval, one colour per (machine, device, width profile, input mode).
-
-    Drawn from ``tables.training_table`` so the figure and the table can never disagree.
-    """
-    if table.empty or "depth" not in table:
+    """scratch/framework with its interval against depth: a panel per machine and device, a colour per
+    width profile and input mode. Drawn from ``tables.training_table`` so figure and table agree."""
+    if table.empty or "scratch/framework" not in table:
         return None
-    with plt.rc_context(STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
-        keys = ["machine", "device", "profile", "input mode"]
-        series = list(table.groupby(keys, sort=True))[:MAX_LINES]
-        styles = {"framework": "-", "scratch": "--"}
-        step_columns = [c for c in table.columns if c.endswith(" step_s")]
-        for i, (key, g) in enumerate(series):
-            color = COLORS[i % len(COLORS)]
-            g = g.sort_values("depth")
-            name = " ".join(str(k) for k in key)
-            for column in step_columns:
-                impl = column.removesuffix(" step_s")
-                left.plot(g["depth"], g[column] * 1e3, styles.get(impl, ":"), marker="o", ms=3, color=color,
-                          label=f"{name} {impl}")  # fmt: skip
-            ratio = g["scratch/framework"]
-            if ratio.notna().any():
-                err = [
-                    (ratio - g["scratch/framework low"]).clip(lower=0),
-                    (g["scratch/framework high"] - ratio).clip(lower=0),
-                ]
-                right.errorbar(g["depth"], ratio, yerr=[e.fillna(0) for e in err], marker="o", ms=3, capsize=2,
-                               color=color, label=name)  # fmt: skip
-        steps = table[step_columns].stack().dropna() if step_columns else pd.Series(dtype=float)
-        if not steps.empty and steps.max() > 30 * steps.min() > 0:
-            plain_log(left)
-        left.set_xlabel("depth (hidden layers)")
-        left.set_ylabel("ms per step")
-        left.set_title("time per training step")
-        right.axhline(1.0, color="black", lw=0.8)
-        right.set_xlabel("depth (hidden layers)")
-        right.set_ylabel("scratch / framework")
-        right.set_title("scratch / framework (above 1: scratch slower)")
-        for ax in (left, right):
-            ax.xaxis.get_major_locator().set_params(integer=True)
-            ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
-        fig.tight_layout()
-        return to_svg(fig, "training")
+    data = table.assign(panel=_label(table, ["machine", "device"]), series=_label(table, ["profile", "input mode"]))
+    return facets(
+        data,
+        x="depth",
+        y="scratch/framework",
+        low="scratch/framework low",
+        high="scratch/framework high",
+        col="panel",
+        hue="series",
+        hue_title="profile · input mode",
+        xlabel="depth (hidden layers)",
+        ylabel="scratch / framework",
+        salt="training",
+        reference=1.0,
+        dodge=0.08,
+    )
+
+
+def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
+    """A log-log roofline per machine and device: cases as points (colour = precision, marker = kind),
+    the compute roof per precision (dashed, from the ridge on), the measured memory roof (solid grey)
+    and the theoretical one (dotted grey)."""
+    points = points[(points["intensity"] > 0) & (points["gflops"] > 0)]
+    if points.empty:
+        return None
+    points = points.assign(panel=_label(points, ["machine", "device"]))
+    roofs = roofs.assign(panel=_label(roofs, ["machine", "device"]))
+    panels = sorted(points["panel"].unique())[:MAX_PANELS]
+    precisions = sorted(points["precision"].unique())
+    palette = dict(zip(precisions, sns.color_palette("tab10", len(precisions)), strict=True))
+    with plt.rc_context(STYLE), sns.axes_style("whitegrid", STYLE):
+        grid = sns.FacetGrid(
+            points[points["panel"].isin(panels)],
+            col="panel",
+            col_order=panels,
+            col_wrap=min(COL_WRAP, len(panels)),
+            height=PANEL_HEIGHT + 0.4,
+            aspect=1.2,
+            sharex=True,
+            sharey=False,
+        )
+        for panel, ax in grid.axes_dict.items():
+            sns.scatterplot(
+                data=points[points["panel"] == panel],
+                ax=ax,
+                x="intensity",
+                y="gflops",
+                hue="precision",
+                hue_order=precisions,
+                palette=palette,
+                style="kind",
+                style_order=["matmul", "training"],
+                s=22,
+                edgecolor="none",
+                legend=False,
+            )
+        span = np.array([points["intensity"].min() / 3, points["intensity"].max() * 3])
+        for panel, ax in grid.axes_dict.items():
+            for roof in roofs[roofs["panel"] == panel].to_dict("records"):
+                peak, measured, theoretical = roof["peak GFLOP/s"], roof["measured GB/s"], roof["theoretical GB/s"]
+                if peak > 0:
+                    start = peak / measured if measured > 0 else span[0]
+                    ax.plot(
+                        [max(start, span[0]), span[1]], [peak, peak], "--", lw=1, color=palette.get(roof["precision"])
+                    )
+                for bandwidth, style in ((measured, "-"), (theoretical, ":")):
+                    if bandwidth > 0:
+                        top = min(span[1], peak / bandwidth) if peak > 0 else span[1]
+                        ax.plot([span[0], top], [bandwidth * span[0], bandwidth * top], style, lw=1, color="0.45")
+            ax.set_xscale("log")
+            plain_log(ax, "y")
+            ax.yaxis.set_minor_formatter(NullFormatter())  # panels do not share y: minor labels would collide
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        grid.set_titles(col_template="{col_name}")
+        grid.set_axis_labels("FLOP per byte", "GFLOP/s")
+        legend = {str(p): plt.Line2D([], [], color=palette[p], marker="o", ls="--") for p in precisions}
+        legend |= {
+            "matmul": plt.Line2D([], [], color="0.3", marker="o", ls=""),
+            "training": plt.Line2D([], [], color="0.3", marker="X", ls=""),
+            "measured bandwidth": plt.Line2D([], [], color="0.45", ls="-"),
+            "theoretical bandwidth": plt.Line2D([], [], color="0.45", ls=":"),
+        }
+        return to_svg(outside_legend(grid, legend, "precision (roof dashed)"), "roofline")
+
+
+def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
+    """(title, svg) per headline: its value over each machine's runs with the interval, contended
+    runs ringed in red. Penalties get a panel per machine and op/device/precision, a colour per n."""
+    from reports.history import MM_RATE, PENALTY, RATIO, newest_runs
+
+    out = []
+    history = newest_runs(history)
+    if history.empty:
+        return out
+    specs = (
+        (MM_RATE, ["machine", "device"], "series", "precision", "GFLOP/s", "mm at n=1024: GFLOP/s over runs"),
+        (PENALTY, ["machine", "series"], "point", "size", "t(n) / t(1024)", "penalty t(n)/t(1024) per size over runs"),
+        (
+            RATIO,
+            ["machine", "series"],
+            "point",
+            "depth",
+            "scratch / framework",
+            "scratch/framework per depth over runs",
+        ),
+    )
+    for metric, panel, hue, hue_title, ylabel, title in specs:
+        data = history[history["metric"] == metric]
+        if data.empty:
+            continue
+        if metric == MM_RATE:  # a CPU and a GPU differ 100-fold: a panel per device keeps both readable
+            split = data["series"].str.split(" ", n=1, expand=True)
+            data = data.assign(device=split[0], series=split[1])
+        data = data.assign(panel=_label(data, panel), hue=data[hue].map(_point_label(metric)))
+        panels = data["panel"].nunique()
+        if panels > MAX_PANELS:
+            title += f" (the first {MAX_PANELS} of {panels} panels; the tables below list every one)"
+        svg = facets(
+            data,
+            x="datetime",
+            y="value",
+            low="low",
+            high="high",
+            col="panel",
+            hue="hue",
+            hue_title=hue_title,
+            xlabel="run",
+            ylabel=ylabel,
+            salt=f"history-{metric}",
+            reference=None if metric == MM_RATE else 1.0,
+            extra=_contended,
+            sharey=metric != MM_RATE,
+        )
+        if svg:
+            out.append((title + " (red ring: high CPU contention)", svg))
+    return out
+
+
+def _point_label(metric: str) -> Callable[[Any], str]:
+    from reports.history import PENALTY, RATIO
+
+    def label(value: Any) -> str:
+        if isinstance(value, float) and not math.isnan(value):
+            return {PENALTY: "n={}", RATIO: "depth {}"}.get(metric, "{}").format(int(value))
+        return str(value)
+
+    return label

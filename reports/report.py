@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from reports import changes, plots, tables, workloads
+from reports import changes, history, plots, roofline, tables, workloads
 from reports import study as study_section
 from reports.frame import results_frame
 from reports.load import Loaded, Run
@@ -44,6 +44,17 @@ class Report:
 
 def _table(slug: str, title: str, caption: str, frame: pd.DataFrame) -> list[Table]:
     return [Table(slug, title, caption, frame)] if not frame.empty else []
+
+
+ROOFLINE_CAPTION = (
+    "The roofline (figure above) places every matmul size and training case at its arithmetic intensity "
+    "(FLOP per byte moved) and achieved GFLOP/s. Dashed: the nominal peak per precision (the compute roof); solid "
+    "grey: measured copy bandwidth x intensity, dotted grey: theoretical bandwidth x intensity (the memory roofs). "
+    "Left of the ridge (peak / bandwidth) a case is memory-bound. Matmul bytes are the operands read and the "
+    "result written once; training bytes are modelled (weights 6 passes, hidden activations 4), a floor on "
+    "the traffic. Above 100 % of the roof: the operands were served from a cache faster than DRAM, or the "
+    "nominal peak is understated (see the caption of this section)."
+)
 
 
 def build_report(
@@ -101,12 +112,13 @@ def build_report(
         "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
         "a ratio that grows with depth means per-layer overhead dominates.",
         _table("training", "Training by depth", "", training_rows),
-        [("Step time and scratch/framework ratio against depth", svg)]
+        [("scratch/framework with its 95 % interval against depth, by machine and device", svg)]
         if figures and (svg := plots.training_svg(training_rows)) is not None
         else [],
         empty="No training benchmarks found.",
     )
 
+    points = roofline.roofline_points(results, runs)
     efficiency = Section(
         "efficiency",
         "4. Efficiency against the hardware's limits",
@@ -125,7 +137,13 @@ def build_report(
             "harness / tool for the same call: torch.utils.benchmark on the CPU, triton's do_bench_cudagraph "
             "(hot) or do_bench (cold) on CUDA; 1.00 is agreement.",
             tables.verify_table(results),
+        )
+        + _table(
+            "roofline", "Roofline: the case closest to its roof", ROOFLINE_CAPTION, roofline.roofline_table(points)
         ),
+        [("Roofline per machine and device: achieved GFLOP/s against FLOP per byte", svg)]
+        if figures and (svg := plots.roofline_svg(points, roofline.roofs(points))) is not None
+        else [],
         empty="No harness results with a hardware record found.",
     )
 
@@ -143,9 +161,25 @@ def build_report(
         empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
     )  # fmt: skip
 
+    history_rows = history.history_frame(results, runs)
+    history_section = Section(
+        "history",
+        "6. History over runs",
+        "The headline numbers of every run of each machine, by date and commit, with their 95 % intervals: "
+        "the penalty t(n)/t(1024) per size, scratch/framework per depth, and mm GFLOP/s at n=1024. Runs in "
+        f"which some task waited for a CPU more than {history.HIGH_CONTENTION:.0%} of the timed time are "
+        "ringed in red in the figures and marked 'yes' under 'contended': a step there may be the neighbours, "
+        f"not the code. The figures show each machine's newest {history.FIGURE_RUNS} runs, the tables its newest "
+        f"{history.TABLE_RUNS}.",
+        [Table(f"history-{i}", metric, "", frame) for i, (metric, frame) in
+         enumerate(history.history_tables(history_rows))],
+        plots.history_svgs(history_rows) if figures else [],
+        empty="No alignment, interleaved training or mm n=1024 results found.",
+    )  # fmt: skip
+
     other = Section(
         "other",
-        "6. Other benchmarks",
+        "7. Other benchmarks",
         "Benchmarks without the harness's extra_info (other pytest-benchmark suites, older files): the newest "
         "result per machine and name, as pytest-benchmark measured it.",
         _table("other", "Other benchmarks", "", tables.generic_table(results)),
@@ -155,7 +189,7 @@ def build_report(
     study_tables, study_figures = study_section.section_parts(results, with_figures=figures)
     study = Section(
         "study",
-        "7. Hyperparameter study",
+        "8. Hyperparameter study",
         study_section.SECTION_CAPTION,
         study_tables,
         study_figures,
@@ -164,7 +198,7 @@ def build_report(
 
     own_workloads = Section(
         "workloads",
-        "8. Your workloads (torch_benchmark)",
+        "9. Your workloads (torch_benchmark)",
         workloads.SECTION_CAPTION,
         _table("timed", "Workloads timed alone", "", workloads.workloads_table(results))
         + _table("comparisons", "Comparisons: ratio to the baseline", "", workloads.comparison_table(results)),
@@ -182,7 +216,18 @@ def build_report(
         title=title,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         summary=summary,
-        sections=[overview, machines, alignment, training, efficiency, change_section, other, study, own_workloads],
+        sections=[
+            overview,
+            machines,
+            alignment,
+            training,
+            efficiency,
+            change_section,
+            history_section,
+            other,
+            study,
+            own_workloads,
+        ],
         skipped=list(loaded.skipped),
         warnings=list(loaded.warnings) + warnings,
     )

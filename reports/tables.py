@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from contract.peaks import core_share
 from contract.stats import ratio_of_medians
 from reports import workloads
 from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text
@@ -380,7 +381,7 @@ def training_table(results: pd.DataFrame) -> pd.DataFrame:
 # --- efficiency ----------------------------------------------------------------------------
 
 
-def _theoretical_gbps(harness: dict[str, Any], device: str) -> float:
+def theoretical_gbps(harness: dict[str, Any], device: str) -> float:
     if device == "cpu":
         value = _get(harness, "memory", "theoretical_gbps")
     else:
@@ -391,13 +392,8 @@ def _theoretical_gbps(harness: dict[str, Any], device: str) -> float:
 
 
 def cpu_share(harness: dict[str, Any], row: dict[str, Any]) -> float:
-    """The fraction of a CPU's nominal peak that the run's threads can reach: the peak counts every
-    physical core, and a run pinned to 1 thread of 64 cores must not read as 1.5 % efficient."""
-    cores = num(_get(harness, "cpu", "physical_cores"))
-    threads = num(row.get("threads"))
-    if row["device"] != "cpu" or not cores > 0 or not threads > 0:
-        return 1.0
-    return min(threads, cores) / cores
+    """The fraction of a CPU's nominal peak that the run's threads can reach (``contract.peaks.core_share``)."""
+    return core_share(str(row["device"]), num(row.get("threads")), num(_get(harness, "cpu", "physical_cores")))
 
 
 def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame:
@@ -446,7 +442,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
         harness = records.get(row["machine"], {}).get("harness") or {}
         peak = num(_get(harness, "peaks", row["device"], row["precision"])) * cpu_share(harness, row)
         measured = num(_get(harness, "bandwidth", row["device"], "copy_gbps"))
-        theoretical = _theoretical_gbps(harness, row["device"])
+        theoretical = theoretical_gbps(harness, row["device"])
         row |= {
             "peak GFLOP/s": peak,
             "% of peak": row["GFLOP/s"] / peak if peak > 0 else math.nan,

@@ -640,3 +640,68 @@ def scale_set(folder: Path, count: int = 1000, rounds: int = 10) -> list[Path]:
         run["commit_info"] = {"id": f"{i:040x}", "dirty": False}
         paths.append(write_json(folder / storage_name(run, i + 1), run))
     return paths
+
+
+def _retimed(value: Any, factor: float, keys: frozenset[str]) -> Any:
+    """A copy of a saved record with every time under ``keys`` multiplied and every rate divided by ``factor``."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in ("gflops", "gbps", "samples_per_s") and isinstance(item, int | float):
+                out[key] = item / factor
+            elif key in keys and isinstance(item, int | float) and not isinstance(item, bool):
+                out[key] = item * factor
+            elif key in keys and isinstance(item, list):
+                out[key] = [x * factor if isinstance(x, int | float) else x for x in item]
+            elif key in keys and isinstance(item, dict):  # step_s / data per implementation
+                out[key] = {k: _retimed({key: v}, factor, keys)[key] for k, v in item.items()}
+            else:
+                out[key] = _retimed(item, factor, keys)
+        return out
+    if isinstance(value, list):
+        return [_retimed(item, factor, keys) for item in value]
+    return value
+
+
+TIMED_KEYS = frozenset(("min", "max", "mean", "median", "iqr", "q1", "q3", "stddev", "total", "data", "median_s",
+                        "step_s", "epoch_s", "ld15iqr", "hd15iqr"))  # fmt: skip
+
+
+def fleet_set(folder: Path, real_runs: Iterable[Path], machines: int = 10, runs_per_machine: int = 3) -> list[Path]:
+    """A fleet made from real saved runs: ``machines`` machines (two of them the generated GPU box),
+    each with ``runs_per_machine`` runs a day apart. Every CPU machine is a real run re-timed by its
+    own speed factor, its peaks scaled alike and its penalties widened or narrowed; the middle run
+    of every third machine is marked as measured under 30 % CPU contention."""
+    real = [json.loads(Path(p).read_text()) for p in real_runs]
+    if not real:
+        raise ValueError("fleet_set needs at least one real saved run")
+    rng = np.random.default_rng(7)
+    named = []
+    for m in range(machines):
+        name = f"fleet-{m:02d}"
+        for r in range(runs_per_machine):
+            when = BASE_TIME + timedelta(days=r, hours=m)
+            if m >= machines - 2:  # the GPU boxes: generated, slower on the last run
+                run = make_run("gpubox", when, seed=100 * m + r, machine_name=name, rounds=8,
+                               slowdown=1.15 if r == runs_per_machine - 1 else 1.0)  # fmt: skip
+            else:
+                factor = float(0.5 + 0.15 * m + rng.normal(0, 0.01))
+                run = _retimed(copy.deepcopy(real[(m + r) % len(real)]), factor, TIMED_KEYS)
+                harness = run["machine_info"]["harness"]
+                harness["machine_id"] = name
+                harness["peaks"] = {d: {p: v / factor for p, v in ps.items()} for d, ps in harness["peaks"].items()}
+                spread = 0.5 + 0.25 * (m % 5)  # how much misalignment costs on this machine
+                for bench in run["benchmarks"]:
+                    for entry in (bench["extra_info"].get("per_size") or {}).values():
+                        entry["penalty"] = 1 + (entry["penalty"] - 1) * spread
+                        entry["penalty_ci"] = [1 + (x - 1) * spread for x in entry["penalty_ci"]]
+                    readings = bench["extra_info"].get("readings") or {}
+                    if m % 3 == 0 and r == 1 and "after" in readings and "before" in readings:
+                        elapsed = readings["after"]["time"] - readings["before"]["time"]
+                        readings["after"]["cpu_pressure_some_us"] = (
+                            readings["before"]["cpu_pressure_some_us"] + 0.3 * elapsed * 1e6
+                        )
+            run["datetime"] = when.isoformat()
+            run["commit_info"] = {"id": f"{m:02x}{r:038x}", "dirty": False, "time": when.isoformat()}
+            named.append((storage_name(run, r + 1), run))
+    return write_runs(folder, named)

@@ -19,7 +19,7 @@ import pytest
 from reports.cli import main
 from tests import report_fixtures as fx
 
-SECTIONS = ("runs", "machines", "alignment", "training", "efficiency", "changes", "other", "study")
+SECTIONS = ("runs", "machines", "alignment", "training", "efficiency", "changes", "history", "other", "study")
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -81,7 +81,7 @@ def test_report_renders_in_chromium(browser: str, tmp_path: Path) -> None:
     for section in SECTIONS:
         assert f'<section id="{section}">' in dom.stdout, section
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom.stdout  # shown as text, never run
-    assert dom.stdout.count("<svg") == 4  # mm, mv, training and the study's lr sweep
+    assert dom.stdout.count("<svg") == 8  # mm, mv, training, roofline, 3 history headlines, the study lr sweep
 
     shot = artifacts / "report.png"
     proc = browse(browser, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,4000", report.as_uri())

@@ -17,7 +17,18 @@ from reports.cli import main
 from tests import report_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION_IDS = ("runs", "machines", "alignment", "training", "efficiency", "changes", "other", "study", "workloads")
+SECTION_IDS = (
+    "runs",
+    "machines",
+    "alignment",
+    "training",
+    "efficiency",
+    "changes",
+    "history",
+    "other",
+    "study",
+    "workloads",
+)
 EVIL = "<script>alert(1)</script>"
 
 
@@ -25,7 +36,7 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     # The checkout on the path: the CLI must work from any folder whether or not the package is installed.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run(
-        [sys.executable, "-m", "reports", "build", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "reports", "build", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
 
 
@@ -42,7 +53,8 @@ def test_html_end_to_end(tmp_path: Path) -> None:
     assert "broken.json" in html
     assert "<script" not in html  # no JavaScript at all
     assert not re.search(r"""(src=|href=["']?https?:|url\((?!#)|@import)""", html)  # nothing fetched
-    assert html.count("<svg") == 4  # mm, mv, training, study lr: bounded by shape, not by file count
+    # mm, mv, training, roofline, 3 history headlines, study lr: bounded by shape, not by file count
+    assert html.count("<svg") == 8
     assert "slower" in html  # the second gpubox run is 1.3x slower
 
 
@@ -131,7 +143,7 @@ def test_thousand_runs_render(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     html = out.read_text()
     print(f"\n1000 runs: {elapsed:.1f} s, report {len(html.encode()) / 1e6:.2f} MB")
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 7  # mm, mv, training, roofline, 3 history headlines
     assert html.count('<section id="') == len(SECTION_IDS)
     assert "1000 runs" in html and "4 machines" in html
     machines = json.loads(json.dumps(sorted({"laptop-2", "gpubox-2"})))

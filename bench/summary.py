@@ -1,0 +1,258 @@
+"""The answers at the end of ``pytest bench``: what misalignment costs, what the framework costs
+against hand-written code, how close the best result came to the peak, where the run was saved.
+
+pytest-benchmark's tables time whole sweeps for the interleaved benchmarks, which answers nothing;
+the answers are in the records the benchmarks wrote (``extra_info``). They are collected as each
+benchmark finishes and formatted by the pure functions below; the hooks at the bottom are the only
+code that touches pytest. Registered by ``bench/plugin.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract.peaks import usable_peak
+
+_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+_SAVED = pytest.StashKey[dict[str, Any]]()
+_STARTED = pytest.StashKey[float]()
+
+TITLE = "torch benchmark harness: answers"
+REPORT_COMMAND = "python -m reports build {folder} --output report.html"
+
+
+# --- pure formatting ----------------------------------------------------------------------------
+
+
+def interval(value: float, low: float, high: float) -> str:
+    """``1.070 [1.060, 1.080]``: the form the report and the study summary use."""
+    if not math.isfinite(low) or not math.isfinite(high):
+        return f"{value:.3f}"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _num(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value) if math.isfinite(value) else math.nan
+
+
+def _ci(value: Any) -> tuple[float, float]:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return _num(value[0]), _num(value[1])
+    return math.nan, math.nan
+
+
+def _grid(label_width: int, rows: Sequence[tuple[str, Sequence[str]]], width: int = 6) -> list[str]:
+    """Rows of right-aligned cells under one another (a label column, then ``width``-wide cells)."""
+    width = max([width, *(len(c) for _, cells in rows for c in cells)])
+    return [f"    {label:<{label_width}}" + " ".join(f"{c:>{width}}" for c in cells) for label, cells in rows]
+
+
+def _series_key(info: dict[str, Any]) -> tuple[str, str, str]:
+    return str(info.get("op")), str(info.get("device")), str(info.get("precision"))
+
+
+def penalty_lines(records: Iterable[dict[str, Any]], short: bool = False) -> list[str]:
+    """Per op/device/precision of the interleaved alignment study: the worst size, and (unless
+    ``short``) the penalty t(n)/t(baseline) with its 95 % interval for every size."""
+    lines: list[str] = []
+    for info in sorted((r for r in records if r.get("kind") == "alignment"), key=_series_key):
+        per_size = info.get("per_size") if isinstance(info.get("per_size"), dict) else {}
+        base = info.get("baseline_n", 1024)
+        sizes = sorted((int(n), e) for n, e in per_size.items() if str(n).isdigit() and isinstance(e, dict))
+        others = [(n, e) for n, e in sizes if n != base and math.isfinite(_num(e.get("penalty")))]
+        label = f"{info.get('op')} {info.get('device')} {info.get('precision')}"
+        if not others:
+            lines.append(f"  {label:<24} no penalties (a smoke pass, or only the baseline size)")
+            continue
+        n, worst = max(others, key=lambda item: _num(item[1].get("penalty")))
+        lines.append(f"  {label:<24} worst n={n}: {interval(_num(worst['penalty']), *_ci(worst.get('penalty_ci')))}")
+        if short:
+            continue
+        ci = [_ci(e.get("penalty_ci")) for _, e in others]
+        lines += _grid(
+            9,
+            [
+                ("n", [str(n) for n, _ in others]),
+                (f"t/t({base})", [f"{_num(e.get('penalty')):.3f}" for _, e in others]),
+                ("95% low", [f"{low:.3f}" for low, _ in ci]),
+                ("95% high", [f"{high:.3f}" for _, high in ci]),
+            ],
+        )
+    return lines
+
+
+def ratio_lines(records: Iterable[dict[str, Any]], short: bool = False) -> list[str]:
+    """Per device, width profile and input mode: scratch/framework by depth with its 95 % interval
+    (from the interleaved training benchmarks); ``short`` keeps the shallowest and deepest."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for info in records:
+        if info.get("kind") == "training-interleaved" and math.isfinite(_num(info.get("ratio"))):
+            key = (str(info.get("device")), str(info.get("profile")), str(info.get("input_mode")))
+            groups.setdefault(key, []).append(info)
+    lines = []
+    for key in sorted(groups):
+        points = sorted(groups[key], key=lambda i: _num(i.get("depth")))
+        label = " ".join(key)
+        if short:
+            ends = [points[0], points[-1]] if len(points) > 1 else points
+            text = ", ".join(
+                f"depth {i.get('depth')} {interval(_num(i['ratio']), *_ci(i.get('ratio_ci')))}" for i in ends
+            )
+            lines.append(f"  {label:<32} {text}")
+            continue
+        lines.append(f"  {label}")
+        ci = [_ci(i.get("ratio_ci")) for i in points]
+        lines += _grid(
+            9,
+            [
+                ("depth", [str(i.get("depth")) for i in points]),
+                ("ratio", [f"{_num(i['ratio']):.3f}" for i in points]),
+                ("95% low", [f"{low:.3f}" for low, _ in ci]),
+                ("95% high", [f"{high:.3f}" for _, high in ci]),
+            ],
+        )
+    return lines
+
+
+def rate_points(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every (workload, device, precision, threads, GFLOP/s) the records hold: standalone matmuls,
+    each size of an alignment study, each timed training step."""
+    points = []
+    for info in records:
+        kind, device, threads = info.get("kind"), str(info.get("device")), info.get("threads")
+        precision = str(info.get("precision") or info.get("dtype"))
+        if kind == "matmul":
+            points.append(
+                {"workload": f"{info.get('op')} n={info.get('n')}", "gflops": _num(info.get("gflops"))}
+                | {"device": device, "precision": precision, "threads": threads}
+            )
+        elif kind == "alignment" and isinstance(info.get("per_size"), dict):
+            for n, entry in info["per_size"].items():
+                gflops = _num(entry.get("gflops")) if isinstance(entry, dict) else math.nan
+                points.append(
+                    {"workload": f"{info.get('op')} n={n}", "gflops": gflops}
+                    | {"device": device, "precision": precision, "threads": threads}
+                )
+        elif kind == "training":
+            workload = f"training {info.get('impl')} {info.get('profile')} depth {info.get('depth')}"
+            points.append(
+                {"workload": workload, "gflops": _num(info.get("gflops"))}
+                | {"device": device, "precision": precision, "threads": threads}
+            )
+    return [p for p in points if math.isfinite(p["gflops"]) and p["gflops"] > 0]
+
+
+def peak_lines(records: Iterable[dict[str, Any]], harness: dict[str, Any] | None) -> list[str]:
+    """The best fraction of the nominal peak per device (the peak scaled to the cores the run's threads
+    could use, the report's rule)."""
+    if not harness:
+        return ["  no hardware record in this session (it is collected when a run is saved: --benchmark-autosave)"]
+    best: dict[str, tuple[float, dict[str, Any], float]] = {}
+    for point in rate_points(records):
+        peak = usable_peak(harness, point["device"], point["precision"], point["threads"])
+        if peak > 0 and (point["device"] not in best or point["gflops"] / peak > best[point["device"]][0]):
+            best[point["device"]] = (point["gflops"] / peak, point, peak)
+    if not best:
+        return ["  no result with a rate and a known peak"]
+    return [
+        f"  {device:<8} {100 * share:5.1f} % of {peak:,.0f} GFLOP/s ({p['precision']}): {p['workload']}, "
+        f"{p['gflops']:,.0f} GFLOP/s"
+        for device, (share, p, peak) in sorted(best.items())
+    ]
+
+
+def summary_lines(
+    records: Sequence[dict[str, Any]],
+    harness: dict[str, Any] | None,
+    saved: str | None,
+    folder: str | None = None,
+    short: bool = False,
+) -> list[str]:
+    """The whole summary: sections that have something to say, the saved file, the report command."""
+    lines: list[str] = []
+    penalties = penalty_lines(records, short)
+    if penalties:
+        lines += ["misalignment: penalty t(n)/t(1024), 95% interval (interleaved rounds)", *penalties]
+    ratios = ratio_lines(records, short)
+    if ratios:
+        lines += ["framework cost: scratch/framework step time by depth, 95% interval (interleaved rounds)", *ratios]
+    if any(p for p in rate_points(records)):
+        lines += ["best fraction of nominal peak", *peak_lines(records, harness)]
+    if saved:
+        lines += [f"saved: {saved}", "report: " + REPORT_COMMAND.format(folder=folder or saved)]
+    elif records:
+        lines.append("not saved: add --benchmark-autosave to keep this run and build a report from it")
+    return lines
+
+
+# --- pytest hooks (registered by bench/plugin.py) -------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_RECORDS] = []
+    config.stash[_STARTED] = time.time()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Keep a copy of the harness record a benchmark wrote, as soon as its body finished."""
+    yield
+    fixture = getattr(item, "funcargs", {}).get("benchmark")
+    info = getattr(fixture, "extra_info", None)
+    if isinstance(info, dict) and info.get("kind") and _RECORDS in item.config.stash:
+        item.config.stash[_RECORDS].append(dict(info))
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]) -> None:
+    """Called by pytest-benchmark just before it writes a run: keep the hardware record it carries."""
+    info = output_json.get("machine_info") if isinstance(output_json, dict) else None
+    if isinstance(info, dict) and isinstance(info.get("harness"), dict):
+        config.stash[_SAVED] = {"harness": info["harness"]}
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def saved_files(config: pytest.Config) -> tuple[str | None, str | None]:
+    """(the file this session saved, the folder a report should read), or Nones.
+
+    pytest-benchmark does not hand the saved path to plugins: an autosaved run is the newest JSON in
+    the storage folder written since the session began; ``--benchmark-json`` names its own file.
+    """
+    if _SAVED not in config.stash:
+        return None, None
+    storage = str(getattr(config.option, "benchmark_storage", "") or "")
+    if storage.startswith("file://") and (config.getoption("benchmark_autosave") or config.getoption("benchmark_save")):
+        folder = Path(storage.removeprefix("file://"))
+        folder = folder if folder.is_absolute() else Path(config.invocation_params.dir) / folder
+        started = config.stash.get(_STARTED, 0.0)
+        fresh = [p for p in folder.rglob("*.json") if p.stat().st_mtime >= started - 1] if folder.is_dir() else []
+        if fresh:
+            return _shown(max(fresh, key=lambda p: p.stat().st_mtime)), _shown(folder)
+    name = getattr(getattr(config.option, "benchmark_json", None), "name", None)
+    return (_shown(Path(name)), _shown(Path(name))) if isinstance(name, str) else (None, None)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    records = config.stash.get(_RECORDS, [])
+    if not records:
+        return
+    harness = config.stash.get(_SAVED, {}).get("harness")
+    saved, folder = saved_files(config)
+    lines = summary_lines(records, harness, saved, folder, short=config.getoption("verbose") < 0)
+    if lines:
+        terminalreporter.section(TITLE)
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,169 @@
+"""The terminal summary: its content from a real ``pytest bench`` session, and its pure formatting."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from bench.summary import TITLE, interval, peak_lines, penalty_lines, ratio_lines, summary_lines
+from tests.support import TINY_BUDGET, run_session, saved_runs
+
+#: The smallest session that writes every kind the summary reads: an alignment study per op, one
+#: standalone matmul (a rate against the peak) and one interleaved training comparison at two depths.
+SELECTION = "test_alignment or test_matmul and 1024 or test_training_interleaved and seed and device-tensors"
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    storage = tmp_path_factory.mktemp("storage")
+    proc = run_session(
+        "bench/kernels",
+        "bench/training",
+        "-k",
+        SELECTION,
+        "--benchmark-autosave",
+        f"--benchmark-storage=file://{storage}",
+        "--bench-devices=cpu",
+        "--bench-sizes=1024,1025,1032",
+        "--bench-train-rounds=3",
+        "--bench-train-val-samples=64",
+        *TINY_BUDGET,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout, storage
+
+
+def test_real_session_prints_the_answers(session: tuple[str, Path]) -> None:
+    out, storage = session
+    assert TITLE in out
+    summary = out[out.index(TITLE) :]
+    (saved,) = saved_runs(storage)
+    run = json.loads(saved.read_text())
+    records = {b["name"]: b["extra_info"] for b in run["benchmarks"]}
+
+    # Every alignment study: its worst size, with the interval the record holds.
+    for op in ("mm", "mv"):
+        per_size = records[f"test_alignment[{op}-cpu-float32]"]["per_size"]
+        worst = max(("1025", "1032"), key=lambda n: per_size[n]["penalty"])
+        expected = interval(per_size[worst]["penalty"], *per_size[worst]["penalty_ci"])
+        assert f"{op} cpu float32" in summary
+        assert f"worst n={worst}: {expected}" in summary
+    assert re.search(r"^\s+n\s+1025\s+1032$", summary, re.M)  # the per-size grid, aligned
+
+    # scratch/framework by depth, from the interleaved records.
+    ratios = [i for i in records.values() if i["kind"] == "training-interleaved"]
+    assert ratios
+    assert "cpu seed device-tensors" in summary
+    depths = sorted(i["depth"] for i in ratios)
+    assert re.search(r"^\s+depth\s+" + r"\s+".join(map(str, depths)) + "$", summary, re.M)
+    for info in ratios:
+        assert f"{info['ratio']:.3f}" in summary
+
+    # The best share of the peak, the saved file and the command that builds the report.
+    assert re.search(r"cpu\s+\d+\.\d % of [\d,]+ GFLOP/s \(float32\)", summary)
+    assert f"saved: {saved}" in summary
+    assert f"python -m reports build {storage}" in summary
+    assert "Name (time in" in out  # pytest-benchmark's own tables are still printed
+
+
+def test_short_summary_keeps_one_line_per_answer(session: tuple[str, Path]) -> None:
+    _, storage = session
+    (saved,) = saved_runs(storage)
+    run = json.loads(saved.read_text())
+    records = [b["extra_info"] for b in run["benchmarks"]]
+    long = summary_lines(records, run["machine_info"]["harness"], str(saved), str(storage))
+    short = summary_lines(records, run["machine_info"]["harness"], str(saved), str(storage), short=True)
+    assert len(short) < len(long)
+    assert not any(line.strip().startswith(("n ", "95% low", "depth ")) for line in short)
+    assert sum("worst n=" in line for line in short) == 2
+    assert any(line.startswith("report: ") for line in short)
+
+
+def test_quiet_session_prints_the_short_form(tmp_path: Path) -> None:
+    proc = run_session(
+        "bench/kernels",
+        "-q",
+        "-k",
+        "test_alignment and mm",
+        "--bench-devices=cpu",
+        "--bench-sizes=1024,1025",
+        *TINY_BUDGET,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = proc.stdout[proc.stdout.index(TITLE) :]
+    assert "mm cpu float32" in summary and "worst n=1025:" in summary
+    assert "95% low" not in summary
+    assert "not saved: add --benchmark-autosave" in summary
+    assert "no hardware record" in summary  # nothing saved, so no peak to compare with
+
+
+def alignment(op: str, penalties: dict[int, tuple[float, float, float]]) -> dict:
+    return {
+        "kind": "alignment",
+        "op": op,
+        "device": "cpu",
+        "precision": "float32",
+        "threads": 2,
+        "baseline_n": 1024,
+        "per_size": {
+            str(n): {"penalty": p, "penalty_ci": [lo, hi], "gflops": 100.0 * n / 1024}
+            for n, (p, lo, hi) in penalties.items()
+        },
+    }
+
+
+def test_penalty_lines_name_the_worst_size_and_skip_the_baseline() -> None:
+    record = alignment("mm", {1024: (1.0, 1.0, 1.0), 1025: (1.2, 1.1, 1.3), 1032: (1.05, 1.0, 1.1)})
+    lines = penalty_lines([record])
+    assert lines[0].split() == ["mm", "cpu", "float32", "worst", "n=1025:", "1.200", "[1.100,", "1.300]"]
+    assert lines[1].split() == ["n", "1025", "1032"]
+    assert lines[3].split() == ["95%", "low", "1.100", "1.000"]
+    assert len({len(line) for line in lines[1:]}) == 1  # aligned grid
+    assert penalty_lines([record], short=True) == lines[:1]
+
+
+def test_penalty_lines_say_when_a_smoke_pass_left_no_penalties() -> None:
+    record = alignment("mv", {1024: (1.0, 1.0, 1.0)}) | {"per_size": {"1024": {"penalty": None}}}
+    assert "no penalties" in penalty_lines([record])[0]
+
+
+def test_ratio_lines_group_by_device_profile_and_input_mode() -> None:
+    def point(depth: int, ratio: float, mode: str = "device-tensors") -> dict:
+        return {
+            "kind": "training-interleaved",
+            "device": "cpu",
+            "profile": "seed",
+            "input_mode": mode,
+            "depth": depth,
+            "ratio": ratio,
+            "ratio_ci": [ratio - 0.1, ratio + 0.1],
+        }
+
+    records = [point(3, 1.3), point(1, 1.1), point(1, 1.0, "dataloader"), {"kind": "training-interleaved"}]
+    lines = ratio_lines(records)
+    assert lines[0].strip() == "cpu seed dataloader"
+    assert lines[5].strip() == "cpu seed device-tensors"
+    assert lines[6].split() == ["depth", "1", "3"]
+    assert lines[7].split() == ["ratio", "1.100", "1.300"]
+    short = ratio_lines(records, short=True)
+    assert len(short) == 2
+    assert "depth 1 1.100 [1.000, 1.200], depth 3 1.300 [1.200, 1.400]" in short[1]
+
+
+def test_peak_lines_scale_the_cpu_peak_to_the_threads_used() -> None:
+    harness = {"peaks": {"cpu": {"float32": 800.0}}, "cpu": {"physical_cores": 8}}
+    record = alignment("mm", {1024: (1.0, 1.0, 1.0), 1032: (1.0, 1.0, 1.0)})  # 2 threads of 8 cores
+    (line,) = peak_lines([record], harness)
+    best = 100.0 * 1032 / 1024
+    assert f"{100 * best / 200:5.1f} % of 200 GFLOP/s (float32): mm n=1032" in line
+    assert "no hardware record" in peak_lines([record], None)[0]
+    assert "no result" in peak_lines([record], {"peaks": {}})[0]
+
+
+def test_interval_without_bounds_shows_the_value_alone() -> None:
+    assert interval(1.5, math.nan, math.nan) == "1.500"
+    assert interval(1.5, 1.25, 1.75) == "1.500 [1.250, 1.750]"
