@@ -11,28 +11,30 @@ from __future__ import annotations
 
 import pytest
 
-from bench.devices import tf32_mode
+from bench.devices import split_devices, tf32_mode
 from bench.gpu_timing import MODE_CPU, measure_gpu, measure_interleaved_gpu, timing_mode
-from bench.kernels.alignment import baseline_size, cold_penalty_records, penalties, per_size_record
+from bench.kernels.alignment import cold_penalty_records, penalties, per_size_record
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
-from bench.record import common_extra_info, median_seconds, rate
+from bench.pytest_benchmark_adapter import median_seconds
+from bench.record import common_extra_info
 from bench.timing import measure, measure_interleaved
 from bench.verify import verify
+from contract.arithmetic import baseline_size, rate
 from contract.schema import KIND_ALIGNMENT, KIND_MATMUL
 
 
 def _targets(config: pytest.Config) -> tuple[list[tuple[str, str, str]], list]:
     """(device, precision, op) triples to measure, and one skipped param per absent device."""
     opts = bench_options(config)
-    targets, absent = [], []
-    for device in opts.devices:
-        if device.skip_reason:
-            mark = pytest.mark.skip(reason=f"{device.name}: {device.skip_reason}")
-            absent.append(pytest.param(None, id=f"{device.name}-absent", marks=mark))
-            continue
-        for precision in opts.precisions_for(device):
-            targets.extend((device.name, precision, op) for op in opts.ops)
+    present, absent = split_devices(opts.devices)
+    targets = [
+        (device.name, precision, op)
+        for device in opts.devices
+        if device.name in present
+        for precision in opts.precisions_for(device)
+        for op in opts.ops
+    ]
     return targets, absent
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+_STUDY_LOG = pytest.StashKey[list]()
+
 
 def _log(config: pytest.Config) -> list[dict]:
-    if not hasattr(config, "_bench_study_log"):
-        config._bench_study_log = []
-    return config._bench_study_log
+    return config.stash.setdefault(_STUDY_LOG, [])
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     import pandas as pd
 
-    from reports.study import info_rows, newest_only, param_table, sweeps
+    from contract.study import info_rows, newest_only, param_table, sweeps
 
     rows = [row for info in records for row in info_rows(info, "this machine")]
     frame = newest_only(pd.DataFrame(rows))
