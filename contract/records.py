@@ -341,7 +341,7 @@ class Software:
     numpy: str | None = None
     pytest_benchmark: str | None = None
     nvidia_ml_py: str | None = None
-    blas: dict[str, Any] | None = None  # {"libraries": [...], "build": {BLAS_INFO, ...}}
+    blas: dict[str, Any] | str | None = None  # {"libraries": [...], "build": {BLAS_INFO, ...}}; older runs: a line
     backends: dict[str, Any] | None = None  # {"mkl": bool, "mkldnn": bool, "openmp": bool}
     threads: dict[str, Any] | None = None  # {"torch": int, "interop": int, "usable_cpus": int, ...}
 
