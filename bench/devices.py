@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 import torch
+
+from bench.hardware.sources import PROC_CPUINFO, parse_proc_cpuinfo, read_text
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,19 @@ class DeviceChoice:
     @property
     def is_cuda(self) -> bool:
         return self.name.startswith("cuda")
+
+
+def split_devices(devices: Sequence[DeviceChoice], nargs: int = 1) -> tuple[list[str], list[Any]]:
+    """Names of the devices that can run here, and one skipped pytest param per absent device
+    (``nargs`` Nones, id ``<device>-absent``), so the report and the terminal say why it is missing."""
+    present, absent = [], []
+    for device in devices:
+        if device.skip_reason:
+            mark = pytest.mark.skip(reason=f"{device.name}: {device.skip_reason}")
+            absent.append(pytest.param(*[None] * nargs, id=f"{device.name}-absent", marks=mark))
+        else:
+            present.append(device.name)
+    return present, absent
 
 
 def cuda_unavailable_reason() -> str | None:
@@ -65,14 +82,9 @@ def device_name(device: str) -> str:
 
 
 def _cpu_brand() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "cpu"
+    blocks = parse_proc_cpuinfo(read_text(PROC_CPUINFO) or "")
+    brand = blocks[0].get("model name") if blocks else None
+    return brand or platform.processor() or platform.machine() or "cpu"
 
 
 def synchronize(device: str) -> None:

@@ -21,7 +21,8 @@ import torch
 
 from bench.gpu_timing import MODE_COLD, MODE_CPU, MODE_E2E, measure_gpu, measure_interleaved_gpu
 from bench.plugin import timing_policy_from
-from bench.record import common_extra_info, median_seconds
+from bench.pytest_benchmark_adapter import median_seconds
+from bench.record import common_extra_info
 from bench.timing import measure, measure_interleaved
 from bench.workload import (
     check_bound,

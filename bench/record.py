@@ -1,17 +1,19 @@
-"""What every harness benchmark writes into ``extra_info`` (contract.schema.COMMON_FIELDS)."""
+"""What every harness benchmark writes into ``extra_info`` (contract.records.Common)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import torch
 
 from bench.devices import device_name
-from contract.schema import SCHEMA_VERSION
+from contract.records import SCHEMA_VERSION, Common, Timing
 
 
-def common_extra_info(kind: str, device: str, dtype: torch.dtype, timing: dict[str, Any]) -> dict[str, Any]:
-    """The fields a report needs to place and trust any result, whatever its kind."""
+def common_fields(kind: str, device: str, dtype: torch.dtype, timing: Timing | dict[str, Any]) -> dict[str, Any]:
+    """The fields a report needs to place and trust any result, whatever its kind, as keyword
+    arguments of a record class (``Matmul(**common_fields(...), op=...)``)."""
     return {
         "schema": SCHEMA_VERSION,
         "kind": kind,
@@ -23,12 +25,7 @@ def common_extra_info(kind: str, device: str, dtype: torch.dtype, timing: dict[s
     }
 
 
-def median_seconds(benchmark: Any) -> float | None:
-    """The per-call median pytest-benchmark computed, or None in a smoke pass (timing disabled)."""
-    stats = getattr(benchmark, "stats", None)
-    return float(stats.stats.median) if stats is not None else None
-
-
-def rate(amount: float, seconds: float | None) -> float | None:
-    """amount / seconds / 1e9 (GFLOP/s, GB/s), None when there is no time."""
-    return amount / seconds / 1e9 if seconds else None
+def common_extra_info(kind: str, device: str, dtype: torch.dtype, timing: Timing | dict[str, Any]) -> dict[str, Any]:
+    """:func:`common_fields` as plain JSON data, for writers that add the kind's fields themselves
+    (the CUDA timing paths still return their timing record as a dict)."""
+    return asdict(Common(**common_fields(kind, device, dtype, timing)))

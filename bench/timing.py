@@ -25,6 +25,7 @@ import torch
 
 from bench.gpu_timing import timing_mode
 from bench.hardware import readings, sample_readings
+from bench.pytest_benchmark_adapter import use_clock
 
 Clock = Callable[[], float]
 
@@ -198,13 +199,6 @@ def recorded_readings(benchmark: Any, device: str) -> Iterator[None]:
     benchmark.extra_info["readings"] = {"before": before, "after": sample_readings(device)}
     if during:
         benchmark.extra_info["readings"]["sampled"] = during
-
-
-def use_clock(benchmark: Any, clock: Clock) -> None:
-    """Make pytest-benchmark read ``clock`` around each round (it has no public per-call API)."""
-    if not hasattr(benchmark, "_timer"):
-        raise RuntimeError("this pytest-benchmark has no BenchmarkFixture._timer; pin pytest-benchmark>=5.1,<6")
-    benchmark._timer = clock
 
 
 def timing_record(clock: Clock, warm: Warmup, iterations: int, rounds: int, policy: TimingPolicy) -> dict[str, Any]:

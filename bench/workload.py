@@ -16,7 +16,7 @@ import torch
 
 from bench.devices import resolve_devices, synchronize
 from bench.gpu_timing import GPU_MODES, timing_mode
-from bench.record import rate
+from contract.arithmetic import rate
 from contract.stats import paired_ratio
 
 #: The limit a workload may ask to be read against, and the count each one needs.

@@ -1,26 +1,30 @@
-"""Field names and versions of a saved run: written once here, read by both halves.
+"""Field names and versions of a saved run, for both halves: derived from the typed records.
 
 A saved run is an ordinary pytest-benchmark JSON file. The harness adds:
 
-- ``machine_info["harness"]``: the hardware/software record (see docs/schema.md), with
+- ``machine_info["harness"]``: the hardware/software record (``contract.records.Machine``), with
   ``schema`` (int) and ``machine_id`` (str).
-- each benchmark's ``extra_info``: always ``schema`` and ``kind``; the other keys depend on
-  the kind and are listed in the ``*_FIELDS`` tuples below.
+- each benchmark's ``extra_info``: always ``schema`` and ``kind``; the other keys depend on the
+  kind: one record class per kind in ``contract.records``, whose field names the ``*_FIELDS``
+  tuples below repeat for code that only needs names.
 
-Bump ``SCHEMA_VERSION`` when a field changes meaning or is renamed, and teach
-``reports`` to read the older version (``upgrade_extra_info``) instead of dropping it.
+Bump ``SCHEMA_VERSION`` when a field changes meaning or is renamed, and register an upgrade for
+the older version with the kind (``contract.records.kind``) instead of dropping it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
+from contract import records
+from contract.records import field_names
+
+SCHEMA_VERSION = records.SCHEMA_VERSION  # bench and the tests import it from here
 
 #: Key of the harness's record inside pytest-benchmark's ``machine_info``.
 MACHINE_KEY = "harness"
 
-# Benchmark kinds (``extra_info["kind"]``).
+# Benchmark kinds (``extra_info["kind"]``): the keys of the registry in contract.records.
 KIND_MATMUL = "matmul"  # one op/n/device/precision, timed alone
 KIND_ALIGNMENT = "alignment"  # all sizes of one op/device/precision, interleaved round by round
 KIND_TRAINING = "training"  # one training step of an MLP implementation
@@ -31,17 +35,7 @@ KIND_WORKLOAD_COMPARE = "workload-compare"  # a user's callables interleaved by 
 KIND_JOINT_SEARCH = "joint-search"  # one search of the joint hyperparameter study (strategy x search seed)
 KIND_JOINT_BEST = "joint-best"  # the best joint setting found, re-measured over fresh training seeds
 
-KINDS = (
-    KIND_MATMUL,
-    KIND_ALIGNMENT,
-    KIND_TRAINING,
-    KIND_STUDY,
-    KIND_TRAINING_INTERLEAVED,
-    KIND_WORKLOAD,
-    KIND_WORKLOAD_COMPARE,
-    KIND_JOINT_SEARCH,
-    KIND_JOINT_BEST,
-)
+KINDS = tuple(records.registered())
 
 # Matrix-product ops (``extra_info["op"]``).
 OP_MM = "mm"  # (n x n) @ (n x n)
@@ -52,26 +46,17 @@ OPS = (OP_MM, OP_MV)
 #: ``float32-tf32`` is float32 storage with TF32 tensor-core math allowed (CUDA only).
 PRECISIONS = ("float32", "float32-tf32", "float16", "bfloat16")
 
-#: Keys every harness benchmark carries in ``extra_info``.
-COMMON_FIELDS = (
-    "schema",  # int, SCHEMA_VERSION at write time
-    "kind",  # one of KINDS
-    "device",  # "cpu", "cuda:0", ...
-    "device_name",  # human name: CPU brand or GPU name
-    "dtype",  # torch dtype name without "torch.": "float32", "float16", ...
-    "threads",  # torch.get_num_threads() during the measurement
-    "timing",  # dict, see TIMING_FIELDS
-)
-
-#: ``extra_info["timing"]``: how the numbers were taken, so a reader can judge them.
-TIMING_FIELDS = (
-    "clock",  # "perf_counter", "cuda-synchronize+perf_counter" (e2e) or "cuda-events" (hot, cold)
-    "warmup_calls",  # calls made before calibration and timing
-    "warmup_s",  # seconds spent warming up
-    "iterations",  # calls per timed round (stats are per call: round time / iterations)
-    "rounds",  # timed rounds
-    "min_round_s",  # target round duration used by calibration
-)
+# The field names of each record, in declaration order (the records say what each one means).
+COMMON_FIELDS = field_names(records.Common)
+#: The timing keys every timed writer (CPU, CUDA and study paths) fills; records.Timing has the rest.
+TIMING_FIELDS = ("clock", "warmup_calls", "warmup_s", "iterations", "rounds", "min_round_s")
+MATMUL_FIELDS = field_names(records.Matmul)
+ALIGNMENT_FIELDS = field_names(records.Alignment)
+PER_SIZE_FIELDS = field_names(records.PerSize)
+TRAINING_FIELDS = field_names(records.Training)
+EQUIVALENCE_FIELDS = field_names(records.Equivalence)
+TRAINING_INTERLEAVED_FIELDS = field_names(records.TrainingInterleaved)
+STUDY_FIELDS = field_names(records.Study)
 
 #: ``extra_info["timing"]["mode"]``: which question the number answers (docs/measurement.md,
 #: bench/gpu_timing.py). Written by the matmul and training suites; absent in older runs and
@@ -117,145 +102,15 @@ VERIFY_FIELDS = (
     "unavailable",  # why there is no second figure (triton not importable, ...); the others are then absent
 )
 
-MATMUL_FIELDS = COMMON_FIELDS + (
-    "op",
-    "n",
-    "precision",  # one of PRECISIONS
-    "tf32",  # bool: TF32 math allowed for float32 matmuls
-    "flops",  # floating-point operations per call (2 n^3 or 2 n^2)
-    "bytes",  # minimum bytes moved per call (inputs read once, output written once)
-    "gflops",  # flops / median / 1e9
-    "gbps",  # bytes / median / 1e9
-    "readings",  # dict of before/after samples (clocks, temperature, ...), may be empty
-)
-
 #: Keys a matmul benchmark has only sometimes.
 MATMUL_OPTIONAL_FIELDS = (
     "verify",  # --bench-verify: VERIFY_FIELDS
     "tf32_proof",  # float32-tf32 on sm_80+: {tf32_error, ieee_error, factor, tf32_proven}
 )
 
-ALIGNMENT_FIELDS = COMMON_FIELDS + (
-    "op",
-    "precision",
-    "tf32",
-    "baseline_n",  # the size every penalty is relative to (1024)
-    "sizes",  # list[int], in the order given
-    "fresh_operands_per_round",  # bool: operands copied to new memory before each round
-    "per_size",  # {str(n): PER_SIZE_FIELDS}
-    "readings",
-)
-
-#: ``extra_info["per_size"][str(n)]`` of an alignment benchmark.
-PER_SIZE_FIELDS = (
-    "iterations",  # calls per round for this size
-    "median_s",  # median seconds per call over rounds
-    "data",  # per-round seconds per call, in round order (rounds are paired across sizes)
-    "flops",
-    "bytes",
-    "gflops",
-    "gbps",
-    "penalty",  # median over rounds of t(n)/t(baseline) in the same round
-    "penalty_ci",  # [low, high] 95% bootstrap interval of that median
-)
-
 #: CUDA only: the per-round figures of PER_SIZE_FIELDS are hot (graph replays, iterations = K calls
 #: per graph); these are the same size's cold figures (L2 flushed before each call) and penalty.
 PER_SIZE_COLD_FIELDS = ("cold_median_s", "cold_data", "cold_penalty", "cold_penalty_ci")
-
-TRAINING_FIELDS = COMMON_FIELDS + (
-    "impl",  # "framework" | "scratch" | "framework-compiled"
-    "depth",  # number of hidden layers
-    "widths",  # list[int] hidden widths
-    "profile",  # width profile name: "seed" (256,128,...) or "wide"
-    "input_mode",  # "device-tensors" | "dataloader"
-    "dataset",  # "fashion-mnist" | "synthetic" | ...
-    "batch_size",
-    "lr",
-    "params",  # trainable parameter count
-    "flops_per_step",  # forward + backward + update, counted by the formula in the docs
-    "steps_per_epoch",
-    "step_s",  # median seconds per training step (None in a --benchmark-disable smoke pass)
-    "epoch_s",  # step_s * steps_per_epoch, or measured when whole epochs ran
-    "epoch_source",  # "measured (N whole epochs)" | "step_s x steps_per_epoch"
-    "samples_per_s",  # batch_size / step_s
-    "gflops",  # flops_per_step / step_s / 1e9
-    "num_workers",  # DataLoader workers (input_mode "dataloader"; 0 otherwise)
-    "init",  # weight init: "he" (normal x sqrt(2/fan_in)) or "normal x <sigma>"; biases zero
-    "trained_steps",  # steps the model took before evaluation (warmup, calibration and timing)
-    "eval_samples",  # samples of each split evaluated for final_loss and val_accuracy
-    "final_loss",  # mean cross-entropy over the first eval_samples training samples, after timing
-    "val_accuracy",  # accuracy over the first eval_samples validation samples, after timing
-    "equivalence",  # EQUIVALENCE_FIELDS: the check against the scratch model that ran before timing
-    "readings",  # {"before": {...}, "after": {...}} from bench.hardware.sample_readings
-)
-
-#: ``extra_info["equivalence"]`` of a training benchmark: same losses and parameters, step by step.
-EQUIVALENCE_FIELDS = (
-    "impls",  # [reference, candidate]: ["scratch", "framework"] or ["scratch", "framework-compiled"]
-    "steps",  # steps each model took from identical weights (bit for bit) on identical batches
-    "max_loss_rel_diff",  # largest relative loss difference over those steps
-    "param_rel_diff",  # ||theta_ref - theta_cand|| / ||theta_ref - theta_0|| (L2) after them
-    "loss_rtol",
-    "param_rtol",  # tolerances the check enforced (float32; see bench/training/equivalence.py)
-)
-
-#: The drift-proof comparison: one benchmark per (device, profile, depth, input mode) whose rounds
-#: alternate framework and scratch steps; pytest-benchmark's stats describe one whole sweep.
-TRAINING_INTERLEAVED_FIELDS = COMMON_FIELDS + (
-    "depth",
-    "widths",
-    "profile",
-    "input_mode",
-    "dataset",
-    "batch_size",
-    "lr",
-    "params",
-    "flops_per_step",
-    "num_workers",
-    "init",  # these eleven as in TRAINING_FIELDS
-    "impls",  # ["framework", "scratch"]
-    "iterations",  # {impl: steps per round}
-    "data",  # {impl: per-round seconds per step, in round order (round i of each is paired)}
-    "step_s",  # {impl: median seconds per step}
-    "ratio",  # scratch / framework: median over rounds of the per-round ratio (> 1: scratch slower)
-    "ratio_ci",  # [low, high] 95% paired bootstrap interval of that median (contract.stats.paired_ratio)
-    "equivalence",
-    "readings",
-)
-
-#: A hyperparameter-study point (bench/study, docs/study.md): one (param, value) of a one-at-a-time
-#: sweep, trained once per seed. Per-seed lists are in seed order; the first seed was the warm-up
-#: round (its time is outside pytest-benchmark's stats, its accuracy counts).
-STUDY_FIELDS = COMMON_FIELDS + (
-    "param",  # "hidden_units" | "extra_layer" | "lr" | "activation" | "init"
-    "value",  # the swept value: int, bool, float or str
-    "setting",  # {hidden_units, extra_layer, lr, activation, init, batch_size}: the whole point
-    "profile",  # "quick" | "full"
-    "dataset",  # "fashion-mnist" | "digits-8x8" | "synthetic" (a stand-in, not real data)
-    "dataset_source",  # the folder read, or how the split was made
-    "dataset_note",  # what the data set is, in words ("SYNTHETIC stand-in ..." for the last resort)
-    "input_shape",  # [C, H, W] of one sample
-    "epochs",
-    "batch_size",
-    "lr",
-    "train_samples",  # size of the training subset trained on
-    "val_samples",  # validation samples evaluated after each epoch
-    "target_accuracy",  # the accuracy time_to_target_s refers to
-    "seeds",  # list[int]
-    "val_accuracy",  # list[float] per seed: validation accuracy after the last epoch
-    "final_loss",  # list[float | None] per seed: mean cross-entropy on the training subset (None: diverged)
-    "train_s",  # list[float] per seed: seconds of training steps (evaluation excluded)
-    "time_to_target_s",  # list[float | None] per seed: train_s when validation first reached the target
-    "epoch_accuracy",  # list[list[float]] per seed: validation accuracy after each epoch
-    "accuracy_mean",  # mean of val_accuracy
-    "accuracy_ci",  # [low, high]: 95% Student-t interval of that mean ([None, None] with one seed)
-    "interval",  # how accuracy_ci was computed, in words
-    "train_s_mean",
-    "model",  # STUDY_MODEL_FIELDS: the model actually trained (first seed, right after init)
-    "applied",  # bool: the model matched the setting (check_applied found no problem)
-    "applied_problems",  # list[str]: what did not match (empty when applied)
-)
 
 
 #: A user's workload timed by the ``torch_benchmark`` fixture (bench/fixture.py, docs/workloads.md).
@@ -376,13 +231,8 @@ def is_harness_benchmark(bench: dict[str, Any]) -> bool:
 
 
 def upgrade_extra_info(info: dict[str, Any]) -> dict[str, Any]:
-    """Return ``info`` in the current schema's shape (identity while only v1 exists)."""
-    version = info.get("schema")
-    if version == SCHEMA_VERSION:
-        return info
-    if isinstance(version, int) and version > SCHEMA_VERSION:
-        raise ValueError(f"extra_info schema {version} is newer than this reader ({SCHEMA_VERSION})")
-    raise ValueError(f"unknown extra_info schema {version!r}")
+    """Return ``info`` in the current schema's shape, through its kind's registered upgrades."""
+    return records.upgrade(info)
 
 
 # fmt: off
@@ -394,89 +244,11 @@ def upgrade_extra_info(info: dict[str, Any]) -> dict[str, Any]:
 # "unavailable": {"bus_width_bits": "no DMI table (/sys/firmware/dmi absent)"}}.
 # ---------------------------------------------------------------------------------------------
 
-MACHINE_FIELDS = (
-    "schema",  # int
-    "machine_id",  # stable readable id: "<short hostname>-<8 hex of the hardware fingerprint>"
-    "hostname",
-    "fingerprint",  # the facts hashed into machine_id: {cpu_model, arch, sockets, physical_cores,
-    #                 logical_cores, memory_gib, gpus: [{name, uuid}]}
-    "cpu",  # CPU_FIELDS
-    "memory",  # MEMORY_FIELDS
-    "gpus",  # list of GPU_FIELDS, in torch's CUDA order
-    "peaks",  # {device: {precision: nominal peak GFLOP/s}}; a precision is absent when unknown/unsupported
-    "peak_formulas",  # {device: {precision: the arithmetic, or why there is no peak}}, every precision
-    "peak_note",  # PEAK_NOTE
-    "peaks_clock",  # {cuda:N: {precision: GFLOP/s}} from the clock formula; "peaks" holds the datasheet where known
-    "bandwidth",  # {device: BANDWIDTH_FIELDS} measured this run (volatile), or {"error": str}
-    "software",  # SOFTWARE_FIELDS
-    "unavailable",  # {field: reason} for whole sections (e.g. "gpus": "no CUDA device is visible")
-    "collection_s",  # seconds spent collecting the record, bandwidth probes included (volatile)
-)
-
-CPU_FIELDS = (
-    "vendor",  # "GenuineIntel", "AuthenticAMD", "ARM", ...
-    "model",  # brand string
-    "arch", "family", "model_number",  # platform.machine(); CPUID family and model (x86)
-    "microarchitecture",  # from vendor/family/model (ARM: implementer/part), checked against ISA flags
-    "sockets", "physical_cores", "logical_cores",  # sysfs topology, online CPUs
-    "isa",  # list of peak-setting features present: avx2, fma, avx512f, avx512_bf16, avx512_fp16,
-    #         amx_tile, amx_bf16, amx_fp16, neon, asimdhp, bf16, sve, sve2, sme
-    "base_mhz", "max_mhz",  # cpufreq (base_frequency, cpuinfo_max_freq); base also from "@ x GHz"
-    "reported_mhz",  # /proc/cpuinfo "cpu MHz" rounded to 10 MHz: the peak clock only when max/base are unknown
-    "caches",  # list of {"level": 1, "type": "Data"|"Instruction"|"Unified", "size_bytes": int,
-    #              "instances": int, "shared_by_cpus": int}, from sysfs cache topology
-    "unavailable",
-)
-
-MEMORY_FIELDS = (
-    "total_bytes",  # /proc/meminfo MemTotal
-    "modules",  # installed modules: list of {"locator", "bank_locator", "size_bytes", "type", "speed_mts",
-    #             "configured_speed_mts", "data_width_bits"}
-    "channels", "bus_width_bits",
-    "channels_basis",  # "channels named in the module locators" | "assumed one module per channel (...)"
-    "theoretical_gbps",  # slowest configured speed (MT/s) x bus width / 8
-    "source",  # "dmidecode" | "udev" | None
-    "unavailable",
-)
-
-GPU_FIELDS = (
-    "device",  # "cuda:N" as torch names it in this process
-    "index", "uuid", "name", "compute_capability", "sm_count", "memory_bytes",
-    "memory_bus_width_bits", "memory_clock_mhz",  # max memory clock as NVML reports it
-    "theoretical_gbps",  # 2 x memory clock x bus width / 8 (double data rate)
-    "sm_clock_mhz",  # max SM clock
-    "pcie_gen", "pcie_width",  # max link generation and width (the current link is a reading)
-    "power_limit_w", "ecc", "mig", "driver", "cuda",  # cuda: the driver's CUDA version
-    "source",  # "nvml" | "torch"
-    "unavailable",
-)
-
-BANDWIDTH_FIELDS = (
-    "copy_gbps",  # bytes read + written per second (STREAM convention, no write-allocate)
-    "triad_gbps",  # CPU only: a = b + s*c
-    "array_bytes", "repeats", "statistic",  # "best"
-    "threads",  # CPU only: torch threads during the probe
-    "note",  # optional: why the arrays may be partly cache-resident
-)
-
-SOFTWARE_FIELDS = (
-    "python", "python_implementation", "os",
-    "torch", "torch_cuda", "cudnn", "torchvision", "numpy", "pytest_benchmark", "nvidia_ml_py",
-    "blas",  # {"libraries": [BLAS/oneDNN/OpenMP lines of torch.__config__.show()], "build": {BLAS_INFO, ...}}
-    "backends",  # {"mkl": bool, "mkldnn": bool, "openmp": bool}
-    "threads",  # {"torch": int, "interop": int, "usable_cpus": int, "OMP_NUM_THREADS": str | None, ...}
-)
-
-#: ``extra_info["readings"]["before"|"after"]`` (bench.hardware.sample_readings).
-READING_FIELDS = (
-    "time",  # time.time()
-    "cpu_mhz",  # {"mean", "min", "max"} current clocks
-    "cpu_mhz_source",  # "scaling_cur_freq" | "/proc/cpuinfo"
-    "loadavg_1m",
-    "cpu_pressure_some_us",  # /proc/pressure/cpu "some" total: after - before = contention met (us)
-    "gpu",  # CUDA devices: {sm_clock_mhz, memory_clock_mhz, temperature_c, power_w, pstate,
-    #         clock_events: [names], pcie_gen_current, unavailable} or {"error": str}
-)
+MACHINE_FIELDS = field_names(records.Machine)
+CPU_FIELDS = field_names(records.Cpu)
+MEMORY_FIELDS = field_names(records.Memory)
+GPU_FIELDS = field_names(records.Gpu)
+SOFTWARE_FIELDS = field_names(records.Software)
 
 #: Dotted machine_info paths that vary run to run: never compared between runs.
 VOLATILE_MACHINE_PATHS = (
@@ -485,7 +257,7 @@ VOLATILE_MACHINE_PATHS = (
     "harness.cpu.reported_mhz",  # /proc/cpuinfo "cpu MHz" is cpu0's current clock on bare metal
     "cpu.hz_actual",
     "cpu.hz_actual_friendly",
-    "cpu.hz_advertised",
+    "cpu.hz_advertised",  # py-cpuinfo falls back on the current "cpu MHz" when the brand has no clock
     "cpu.hz_advertised_friendly",
 )
 

@@ -3,10 +3,8 @@
 The verdict needs the raw per-round times (``--benchmark-save-data``): two medians alone cannot
 tell a regression from noise, so without raw data the verdict says so instead of guessing.
 
-Test: Mann-Whitney U (two-sided) from scipy when it is importable: the two runs are independent
-samples taken at different times, and round times are skewed, so a rank test fits. Without scipy
-the verdict falls back to the bootstrap interval of the ratio of medians
-(``contract.stats.ratio_of_medians``) excluding 1. Either way a change smaller than
+Test: Mann-Whitney U (two-sided, scipy, a base dependency): the two runs are independent samples
+taken at different times, and round times are skewed, so a rank test fits. A change smaller than
 ``threshold`` (default 5 %) is "no change": a statistically clear 1 % shift is not news.
 """
 
@@ -17,14 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy.stats import mannwhitneyu
 
 from contract.stats import ratio_of_medians
 from reports.load import Run, by_machine
-
-try:  # scipy is optional: the report needs only pandas, seaborn and jinja2
-    from scipy.stats import mannwhitneyu
-except ImportError:  # pragma: no cover - exercised where scipy is absent
-    mannwhitneyu = None
 
 FASTER, SLOWER, SAME, NO_DATA = "faster", "slower", "no change", "no raw data"
 VERDICT_ORDER = {SLOWER: 0, FASTER: 1, NO_DATA: 2, SAME: 3}
@@ -34,10 +28,7 @@ THRESHOLD = 0.05
 
 def test_description(threshold: float = THRESHOLD, alpha: float = ALPHA) -> str:
     """One sentence for the caption: which test decided the verdicts."""
-    if mannwhitneyu is not None:
-        test = f"a two-sided Mann-Whitney U test (scipy) on the raw round times at p < {alpha}"
-    else:
-        test = "the 95 % bootstrap interval of the ratio of medians excluding 1 (scipy not installed)"
+    test = f"a two-sided Mann-Whitney U test (scipy) on the raw round times at p < {alpha}"
     return (
         f"Verdicts use {test}, and a change must also exceed {threshold:.0%}; the interval shown is the "
         "95 % bootstrap interval of the ratio of medians (current / baseline, below 1 is faster)."
@@ -69,15 +60,11 @@ def compare(
     if not baseline_data or not current_data or len(baseline_data) < 2 or len(current_data) < 2:
         return Change(ratio, math.nan, math.nan, math.nan, NO_DATA)
     estimate = ratio_of_medians(current_data, baseline_data)
-    if mannwhitneyu is not None:
-        if list(current_data) == list(baseline_data):
-            p_value = 1.0  # identical samples: scipy may warn on all-tied input
-        else:
-            p_value = float(mannwhitneyu(current_data, baseline_data, alternative="two-sided").pvalue)
-        significant = p_value < alpha
+    if list(current_data) == list(baseline_data):
+        p_value = 1.0  # identical samples: scipy may warn on all-tied input
     else:
-        p_value = math.nan
-        significant = estimate.low > 1 or estimate.high < 1
+        p_value = float(mannwhitneyu(current_data, baseline_data, alternative="two-sided").pvalue)
+    significant = p_value < alpha
     verdict = SAME
     if significant and abs(estimate.value - 1) >= threshold:
         verdict = SLOWER if estimate.value > 1 else FASTER

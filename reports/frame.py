@@ -1,29 +1,22 @@
 """Runs -> one tidy DataFrame: a row per result (an alignment benchmark gives a row per size).
 
 Every later step (tables, changes, plots) filters this frame instead of walking JSON again,
-so the defensive reading of ``extra_info`` happens once, here.
+so the reading of ``extra_info`` happens once, here: each kind's record (contract.records)
+checks the fields, and one reader per kind (``READERS``) turns them into rows.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 
-from contract.schema import (
-    KIND_ALIGNMENT,
-    KIND_MATMUL,
-    KIND_STUDY,
-    KIND_TRAINING,
-    KIND_TRAINING_INTERLEAVED,
-    KIND_WORKLOAD,
-    KIND_WORKLOAD_COMPARE,
-    is_harness_benchmark,
-    timing_mode_of,
-    upgrade_extra_info,
-)
+from contract import records
+from contract.arithmetic import finite as num
+from contract.arithmetic import rate
+from contract.schema import timing_mode_of
 from reports.load import UNKNOWN, Run
 
 KIND_OTHER = "other"  # a benchmark of another suite (or of an unreadable schema)
@@ -39,14 +32,6 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def num(value: Any) -> float:
-    """A finite float, or NaN for anything else (None, strings, bools, inf)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return math.nan
-    value = float(value)
-    return value if math.isfinite(value) else math.nan
-
-
 def text(value: Any, default: str = UNKNOWN) -> str:
     """A display string for a value read from a file ("unknown" when absent)."""
     if value is None or value == "":
@@ -56,10 +41,14 @@ def text(value: Any, default: str = UNKNOWN) -> str:
 
 def raw_data(value: Any) -> list[float] | None:
     """Per-round seconds when saved (``--benchmark-save-data``) and usable, else None."""
-    if not isinstance(value, list) or len(value) < 2:
+    types = set(map(type, value)) if isinstance(value, list) and len(value) >= 2 else {None}
+    if not types <= {float, int}:
         return None
-    values = [num(v) for v in value]
-    if any(math.isnan(v) or v <= 0 for v in values):
+    try:  # the saved list itself when it holds floats only: a fleet's raw data is held once
+        values = value if types == {float} else list(map(float, value))
+    except OverflowError:  # an integer beyond a float's range
+        return None
+    if not all(map(math.isfinite, values)) or min(values) <= 0:
         return None
     return values
 
@@ -73,12 +62,40 @@ def params_text(bench: dict[str, Any]) -> str:
     return "" if param in (None, "") else str(param)
 
 
-def _rate(amount: float, seconds: float) -> float:
-    return amount / seconds / 1e9 if amount > 0 and seconds > 0 else math.nan
+def size_of(key: Any) -> float:
+    """A ``per_size`` key ("1025") as a number, NaN for anything else."""
+    key = str(key)
+    return num(int(key)) if key.isascii() and key.isdigit() and len(key) < 19 else math.nan
 
 
-def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
-    """The rows of one benchmark, and a warning ("" when none)."""
+def rate_or_nan(amount: float, seconds: float) -> float:
+    value = rate(amount, seconds)
+    return math.nan if value is None else value
+
+
+# --- one reader per kind: checked extra_info -> rows ------------------------------------------
+
+Reader = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]]
+READERS: dict[str, Reader] = {}
+
+
+def reader(kind: str) -> Callable[[Reader], Reader]:
+    """Register the reader of a kind (its record class lives in contract.records)."""
+
+    def register(fn: Reader) -> Reader:
+        READERS[kind] = fn
+        return fn
+
+    return register
+
+
+def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of one benchmark, and the warnings about its fields.
+
+    A harness benchmark's ``extra_info`` is upgraded and checked against its kind's record first
+    (contract.records.check): a bad field becomes missing, with a warning, and the reader of the
+    kind sees only well-typed values.
+    """
     stats = bench.get("stats") or {}
     fullname = text(bench.get("fullname") or bench.get("name"))
     base: dict[str, Any] = {
@@ -97,15 +114,18 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         "rounds": num(stats.get("rounds")),
         "data": raw_data(stats.get("data")),
     }
-    if not is_harness_benchmark(bench):
-        return [base], ""
+    info = bench.get("extra_info")
+    kind = records.record_of(info.get("kind")) if isinstance(info, dict) and "schema" in info else None
+    if kind is None or kind.name not in READERS:
+        return [base], []
+    where = f"{run.path}: {fullname}"
     try:
-        info = upgrade_extra_info(bench["extra_info"])
+        info = records.upgrade(info)
     except ValueError as exc:
-        return [base], f"{run.path}: {fullname}: {exc}; shown in the generic table"
-    kind = info.get("kind")
+        return [base], [f"{where}: {exc}; shown in the generic table"]
+    info, warnings = records.check(kind.record, info, where)
     base |= {
-        "kind": kind,
+        "kind": kind.name,
         "device": text(info.get("device")),
         "device_name": text(info.get("device_name")),
         "dtype": text(info.get("dtype")),
@@ -113,25 +133,37 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
         "threads": num(info.get("threads")),
         "extra": info,
     } | timing_columns(info)
-    if kind == KIND_MATMUL:
-        flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
-        gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
-        base |= {
+    rows = READERS[kind.name](base, info)
+    if not rows:
+        warnings.append(f"{where}: {kind.name} benchmark without usable results; skipped")
+    return rows, warnings
+
+
+@reader("matmul")
+def matmul_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
+    flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
+    gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
+    return [
+        base
+        | {
             "op": text(info.get("op")),
             "n": num(info.get("n")),
             "flops": flops,
             "bytes": nbytes,
-            "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
-            "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+            "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
+            "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
         }
-        return [base], ""
-    if kind == KIND_ALIGNMENT:
-        return alignment_rows(base, info)
-    if kind == KIND_TRAINING:
-        step = num(info.get("step_s"))
-        step = step if not math.isnan(step) else base["median_s"]
-        flops = num(info.get("flops_per_step"))
-        base |= {
+    ]
+
+
+@reader("training")
+def training_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
+    step = num(info.get("step_s"))
+    step = step if not math.isnan(step) else base["median_s"]
+    flops = num(info.get("flops_per_step"))
+    return [
+        base
+        | {
             "impl": text(info.get("impl")),
             "depth": num(info.get("depth")),
             "profile": text(info.get("profile")),
@@ -140,32 +172,34 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
             "epoch_s": num(info.get("epoch_s")),
             "val_accuracy": num(info.get("val_accuracy")),
             "flops": flops,
-            "gflops": _rate(flops, step),
+            "gflops": rate_or_nan(flops, step),
         }
-        return [base], ""
-    if kind == KIND_TRAINING_INTERLEAVED:
-        return interleaved_rows(base, info), ""
-    if kind == KIND_STUDY:
-        base |= {"val_accuracy": num(info.get("val_accuracy"))}
-    if kind == KIND_WORKLOAD:
-        return [workload_row(base, info)], ""
-    if kind == KIND_WORKLOAD_COMPARE:
-        return workload_compare_rows(base, info), ""
-    return [base], ""
+    ]
 
 
-def workload_row(base: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+@reader("study")
+def study_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per point; reports.study expands the per-seed lists from ``extra``."""
+    return [base | {"val_accuracy": num(info.get("val_accuracy"))}]
+
+
+@reader("workload")
+def workload_rows(base: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
     """A user's workload (the torch_benchmark fixture): read like a matmul, by its own work counts."""
     flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
     gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
-    return base | {
-        "flops": flops,
-        "bytes": nbytes,
-        "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
-        "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
-    }
+    return [
+        base
+        | {
+            "flops": flops,
+            "bytes": nbytes,
+            "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
+            "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
+        }
+    ]
 
 
+@reader("workload-compare")
 def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per implementation of a torch_benchmark.compare record, each with its ratio to the
     baseline (NaN for the baseline itself); like interleaved training, the benchmark's own stats
@@ -194,8 +228,8 @@ def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[di
                 "rounds": float(len(times)) if times else math.nan,
                 "flops": flops,
                 "bytes": nbytes,
-                "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
-                "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+                "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
+                "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
                 "ratio": num(ratios.get(impl)),
                 "ratio_lo": low,
                 "ratio_hi": high,
@@ -205,14 +239,22 @@ def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[di
     return rows or [base | {"impl": UNKNOWN, "data": None}]
 
 
+@reader("joint-search")
+@reader("joint-best")
+def joint_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per record; reports.joint reads the trials and answers from ``extra``."""
+    return [base]
+
+
+@reader("training-interleaved")
 def interleaved_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per implementation of an interleaved training benchmark, each carrying the paired
     scratch/framework ratio. The benchmark's own ``stats`` time a whole sweep, whose length
     follows each run's calibration; per-implementation step times are what runs can be compared on.
     """
     low, high = pair(info.get("ratio_ci"))
-    step = info.get("step_s") if isinstance(info.get("step_s"), dict) else {}
-    data = info.get("data") if isinstance(info.get("data"), dict) else {}
+    step = info.get("step_s") or {}
+    data = info.get("data") or {}
     shared = base | {
         "depth": num(info.get("depth")),
         "profile": text(info.get("profile")),
@@ -223,7 +265,7 @@ def interleaved_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[st
         "iqr_s": math.nan,
     }
     rows = []
-    for impl in sorted(set(step) | set(data)):
+    for impl in sorted(set(step) | set(data), key=str):
         times = raw_data(data.get(impl))
         rows.append(
             shared
@@ -267,14 +309,11 @@ def pair(value: Any) -> tuple[float, float]:
     return math.nan, math.nan
 
 
-def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+@reader("alignment")
+def per_size_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per size of an alignment benchmark (its own ``stats`` summarise all sizes)."""
-    per_size = info.get("per_size")
-    if not isinstance(per_size, dict) or not per_size:
-        return [], f"{base['path']}: {base['fullname']}: alignment benchmark without per_size; skipped"
     rows = []
-    for size, entry in per_size.items():
-        entry = entry if isinstance(entry, dict) else {}
+    for size, entry in (info.get("per_size") or {}).items():
         low, high = pair(entry.get("penalty_ci"))
         median = num(entry.get("median_s"))
         flops, nbytes = num(entry.get("flops")), num(entry.get("bytes"))
@@ -285,14 +324,14 @@ def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dic
             | {
                 "key": f"{base['fullname']} n={size}",
                 "op": text(info.get("op")),
-                "n": num(int(size)) if str(size).isdigit() else math.nan,
+                "n": size_of(size),
                 "median_s": median,
                 "iqr_s": math.nan,
                 "rounds": float(len(data)) if data else math.nan,
                 "flops": flops,
                 "bytes": nbytes,
-                "gflops": gflops if not math.isnan(gflops) else _rate(flops, median),
-                "gbps": gbps if not math.isnan(gbps) else _rate(nbytes, median),
+                "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
+                "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
                 "penalty": num(entry.get("penalty")),
                 "penalty_lo": low,
                 "penalty_hi": high,
@@ -302,7 +341,7 @@ def alignment_rows(base: dict[str, Any], info: dict[str, Any]) -> tuple[list[dic
                 "cold_penalty_hi": pair(entry.get("cold_penalty_ci"))[1],
             }
         )
-    return rows, ""
+    return rows
 
 
 def results_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
@@ -311,10 +350,9 @@ def results_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
     warnings: list[str] = []
     for index, run in enumerate(runs):
         for bench in run.benchmarks:
-            bench_rows, warning = benchmark_rows(index, run, bench)
+            bench_rows, bench_warnings = benchmark_rows(index, run, bench)
             rows.extend(bench_rows)
-            if warning:
-                warnings.append(warning)
+            warnings.extend(bench_warnings)
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     for column in ("threads", "n", "depth", "median_s", "iqr_s", "rounds", "flops", "bytes", "gflops", "gbps",
                    "penalty", "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi", "step_s", "epoch_s",

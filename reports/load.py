@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
+from contract import records
 from contract.schema import MACHINE_KEY
 
 UNKNOWN = "unknown"
@@ -35,6 +36,7 @@ class Run:
     commit_info: dict[str, Any]
     benchmarks: list[dict[str, Any]]
     partial: str | None = None  # why the session stopped early (Ctrl-C, -x), None for a whole run
+    warnings: list[str] = field(default_factory=list)  # fields read as missing (contract.records.check)
 
     @property
     def harness(self) -> dict[str, Any]:
@@ -125,16 +127,26 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
     benchmarks = doc.get("benchmarks")
     if not isinstance(benchmarks, list):
         return None, "no 'benchmarks' list: not a pytest-benchmark file"
-    kept, dropped = [], 0
-    for bench in benchmarks:
-        stats = bench.get("stats") if isinstance(bench, dict) else None
-        if isinstance(stats, dict) and isinstance(stats.get("median"), int | float):
-            kept.append(bench)
-        else:
+    kept, dropped, warnings = [], 0, []
+    for index, bench in enumerate(benchmarks):
+        if not isinstance(bench, dict):
             dropped += 1
+            continue
+        bench, problems = records.check(records.Benchmark, bench, f"{path}: benchmark {index}")
+        name = bench.get("fullname") or bench.get("name") or f"benchmark {index}"
+        stats, stats_problems = records.check(records.Stats, bench.get("stats"), f"{path}: {name}: stats")
+        if stats.get("median") is None:
+            dropped += 1
+            continue
+        warnings.extend(problems + stats_problems)
+        kept.append(bench | {"stats": stats})
     if benchmarks and not kept:
-        return None, "no benchmark has stats with a median"
+        return None, "no benchmark has stats with a usable median"
     machine_info = _as_dict(doc.get("machine_info"))
+    if MACHINE_KEY in machine_info:
+        harness, problems = records.check(records.Machine, machine_info[MACHINE_KEY], f"{path}: machine_info.harness")
+        machine_info = machine_info | {MACHINE_KEY: harness}
+        warnings.extend(problems)
     run = Run(
         path=path,
         machine_id=machine_of(machine_info),
@@ -144,8 +156,9 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
         commit_info=_as_dict(doc.get("commit_info")),
         benchmarks=kept,
         partial=_partial(doc),
+        warnings=warnings,
     )
-    return run, f"{dropped} benchmark(s) without stats were dropped" if dropped else ""
+    return run, f"{dropped} benchmark(s) without usable stats were dropped" if dropped else ""
 
 
 class Progress:
@@ -189,6 +202,7 @@ def load_runs(
             loaded.runs.append(run)
             if reason:
                 loaded.warnings.append(f"{path}: {reason}")
+            loaded.warnings.extend(run.warnings)
         bar.update(i)
     loaded.runs.sort(key=sort_key)
     return loaded

@@ -89,7 +89,7 @@ def build_report(
         empty="No run has a hardware record (machine_info.harness): these files come from another suite.",
     )
 
-    align_rows = tables.alignment_rows(results)
+    align_rows = tables.penalty_rows(results)
     alignment = Section(
         "alignment",
         "2. Matmul alignment (n = 1024..1032)",

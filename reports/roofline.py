@@ -16,7 +16,7 @@ import pandas as pd
 from contract.peaks import usable_peak
 from reports.frame import latest, num
 from reports.load import Run
-from reports.tables import alignment_rows, machine_records, theoretical_gbps
+from reports.tables import machine_records, penalty_rows, theoretical_gbps
 
 POINT_COLUMNS = (
     "machine",
@@ -72,7 +72,7 @@ def roof_at(intensity: float, peak: float, bandwidth: float) -> float:
 def _cases(results: pd.DataFrame) -> list[dict[str, Any]]:
     """(machine, device, precision, kind, workload, threads, flops, bytes, gflops) of every newest case."""
     cases = []
-    for r in alignment_rows(results).itertuples():
+    for r in penalty_rows(results).itertuples():
         # flops / bytes of one call = (flops / t) / (bytes / t): the two saved rates give the intensity.
         intensity = r.gflops / r.gbps if r.gbps > 0 else math.nan
         cases.append(

@@ -1,39 +1,31 @@
-"""The hyperparameter study's section: study records -> tables, captions and plots (pure, no I/O).
+"""The hyperparameter study's section: the results frame -> tables, captions and plots (pure, no I/O).
 
-Input is either the report's results frame (rows with ``kind == "study"`` and their
-``extra_info`` in ``extra``) or saved JSON documents (:func:`records_from_docs`); both become one
-row per (point, seed) first (:func:`study_records`), so a reader of the records never walks JSON.
-
-Statistics, chosen for the few seeds a study can afford (3 to 5):
-- a point's accuracy is the mean over seeds with a 95 % Student-t interval,
-  ``mean +- t(0.975, n-1) * sd / sqrt(n)``: a bootstrap of 3 values can only produce 10
-  distinct resamples and would understate the spread;
-- two settings are "indistinguishable" when their intervals overlap. That is conservative
-  (a real difference can hide behind overlapping intervals), so "indistinguishable" means "the
-  data do not show a difference", never "equal"; more seeds narrow the intervals.
+The arithmetic (a row per (point, seed), the table of one sweep, the verdict against the best)
+lives in contract.study, which the study session's terminal summary shares; this module adds what
+only a report needs: captions, figures and the section's tables.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from contract.schema import study_value_label
-from contract.stats import ACCURACY_BOUNDS, INTERVAL_NOTE, mean_interval, overlaps
+from contract.stats import INTERVAL_NOTE
+from contract.study import (  # noqa: F401 - re-exported: the report's study arithmetic lives in contract
+    PARAM_ORDER,
+    RECORD_COLUMNS,
+    info_rows,
+    newest_only,
+    param_table,
+    sweep_summary,
+    sweeps,
+)
 from reports import joint
-from reports.frame import num
 
 LOG_X_PARAMS = ("hidden_units", "lr")
-PARAM_ORDER = ("hidden_units", "extra_layer", "lr", "activation", "init")
-
-RECORD_COLUMNS = (
-    "machine_id", "datetime", "device", "dataset", "profile", "epochs", "param", "value", "label",
-    "seed", "val_accuracy", "final_loss", "train_s", "time_to_target_s", "target_accuracy",
-)  # fmt: skip
 
 
 #: Section caption for the report (how to read every table of the section).
@@ -51,61 +43,7 @@ SECTION_CAPTION = (
 # --- statistics ------------------------------------------------------------------------------
 
 
-def sweep_summary(points: pd.DataFrame) -> pd.DataFrame:
-    """Mark each value of one sweep against the best (highest mean accuracy).
-
-    ``points`` needs columns ``mean``, ``low``, ``high`` (one row per value); returns a copy with
-    ``best`` (bool) and ``indistinguishable`` (True: interval overlaps the best's; False: clearly
-    worse; None: no interval, e.g. a single seed; the best row itself is True).
-    """
-    out = points.copy()
-    if out.empty:
-        return out.assign(best=pd.Series(dtype=bool), indistinguishable=pd.Series(dtype=object))
-    best = out["mean"].astype(float).idxmax() if out["mean"].notna().any() else None
-    out["best"] = out.index == best
-    if best is None:
-        out["indistinguishable"] = None
-        return out
-    best_iv = (float(out.at[best, "low"]), float(out.at[best, "high"]))
-    flags = [True if i == best else overlaps((float(lo), float(hi)), best_iv) for i, lo, hi in
-             zip(out.index, out["low"], out["high"], strict=True)]  # fmt: skip
-    out["indistinguishable"] = pd.Series(flags, index=out.index, dtype=object)
-    return out
-
-
 # --- records ---------------------------------------------------------------------------------
-
-
-def _per_seed(info: dict[str, Any], key: str, n: int) -> list[Any]:
-    value = info.get(key)
-    if isinstance(value, list):
-        return (value + [None] * n)[:n]
-    return [value] * n if n == 1 else [None] * n
-
-
-def info_rows(info: dict[str, Any], machine_id: str = "unknown", when: Any = None) -> list[dict[str, Any]]:
-    """One study ``extra_info`` -> a row per seed. Accepts the harness's per-point records (lists
-    per seed) and flat per-seed records (scalar ``val_accuracy`` and ``seed``)."""
-    if info.get("kind") != "study" or "param" not in info:
-        return []
-    acc = info.get("val_accuracy")
-    n = len(acc) if isinstance(acc, list) else 1
-    seeds = info.get("seeds") if isinstance(info.get("seeds"), list) else None
-    seeds = (seeds + [None] * n)[:n] if seeds else _per_seed(info, "seed", n)
-    columns = {key: _per_seed(info, key, n) for key in ("val_accuracy", "final_loss", "train_s", "time_to_target_s")}
-    base = {
-        "machine_id": machine_id,
-        "datetime": when,
-        "device": info.get("device"),
-        "dataset": info.get("dataset") or "unknown",
-        "profile": info.get("profile") or "unknown",
-        "epochs": info.get("epochs"),
-        "param": str(info["param"]),
-        "value": info.get("value"),
-        "label": study_value_label(info.get("value")),
-        "target_accuracy": info.get("target_accuracy"),
-    }
-    return [base | {"seed": seeds[i]} | {key: num(values[i]) for key, values in columns.items()} for i in range(n)]
 
 
 def study_records(results: pd.DataFrame) -> pd.DataFrame:
@@ -120,90 +58,7 @@ def study_records(results: pd.DataFrame) -> pd.DataFrame:
     return newest_only(pd.DataFrame(rows, columns=list(RECORD_COLUMNS)))
 
 
-def records_from_docs(docs: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Saved pytest-benchmark documents (decoded JSON) -> the same rows as :func:`study_records`."""
-    rows: list[dict[str, Any]] = []
-    for doc in docs:
-        harness = (doc.get("machine_info") or {}).get("harness") or {}
-        machine = harness.get("machine_id") or (doc.get("machine_info") or {}).get("node") or "unknown"
-        for bench in doc.get("benchmarks") or []:
-            extra = bench.get("extra_info") if isinstance(bench, dict) else None
-            if isinstance(extra, dict):
-                rows.extend(info_rows(extra, str(machine), doc.get("datetime")))
-    return newest_only(pd.DataFrame(rows, columns=list(RECORD_COLUMNS)))
-
-
-def newest_only(records: pd.DataFrame) -> pd.DataFrame:
-    """Keep, per (machine, data set, param, value), the rows of the newest run that measured it."""
-    if records.empty:
-        return records
-    keys = ["machine_id", "dataset", "param", "label"]
-    when = pd.to_datetime(records["datetime"], errors="coerce", utc=True)
-    newest = when.groupby([records[k] for k in keys]).transform("max")
-    keep = (when == newest) | newest.isna()
-    return records[keep].reset_index(drop=True)
-
-
 # --- tables and captions -----------------------------------------------------------------------
-
-
-def _sort_values(group: pd.DataFrame) -> list[Any]:
-    values = list(dict.fromkeys(group["value"].tolist()))
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return sorted(values)
-    return values  # categorical: the order the study ran them (the sweep's order)
-
-
-def param_table(records: pd.DataFrame) -> pd.DataFrame:
-    """One sweep (rows of one param, machine and data set) -> a row per value.
-
-    Columns follow the report's conventions: ``% accuracy`` with ``% accuracy low/high`` (the
-    interval), ``train_s`` and ``to target_s`` in seconds (means over seeds; time to target over
-    the seeds that reached it), ``reached`` ("k/n"), ``vs best``.
-    """
-    rows = []
-    for value in _sort_values(records):
-        seeds = records[records["value"].map(lambda v, value=value: v == value and type(v) is type(value))]
-        mean, low, high = mean_interval(seeds["val_accuracy"].tolist(), ACCURACY_BOUNDS)
-        reached = seeds["time_to_target_s"].dropna()
-        rows.append({
-            "value": study_value_label(value),
-            "seeds": len(seeds),
-            "mean": mean, "low": low, "high": high,
-            "train_s": float(seeds["train_s"].mean()),
-            "to target_s": float(reached.mean()) if len(reached) else math.nan,
-            "reached": f"{len(reached)}/{len(seeds)}",
-            "final loss": float(seeds["final_loss"].mean()),
-        })  # fmt: skip
-    summary = sweep_summary(pd.DataFrame(rows))
-    if summary.empty:
-        return summary
-    verdict = [
-        "best" if best else {True: "indistinguishable", False: "worse", None: "n/a (1 seed)"}[flag]
-        for best, flag in zip(summary["best"], summary["indistinguishable"], strict=True)
-    ]
-    return pd.DataFrame({
-        "value": summary["value"],
-        "seeds": summary["seeds"],
-        "% accuracy": summary["mean"],
-        "% accuracy low": summary["low"],
-        "% accuracy high": summary["high"],
-        "vs best": verdict,
-        "train_s": summary["train_s"],
-        "to target_s": summary["to target_s"],
-        "reached": summary["reached"],
-        "final loss": summary["final loss"],
-    })  # fmt: skip
-
-
-def sweeps(records: pd.DataFrame) -> list[tuple[tuple[str, str, str, str], pd.DataFrame]]:
-    """((param, machine, dataset, device), records) per sweep, params in the study's order."""
-    if records.empty:
-        return []
-    groups = list(records.groupby(["param", "machine_id", "dataset", "device"], sort=True, dropna=False))
-    rank = {p: i for i, p in enumerate(PARAM_ORDER)}
-    groups.sort(key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0]))
-    return [(tuple(str(k) for k in key), group) for key, group in groups]
 
 
 def caption(param: str, table: pd.DataFrame, records: pd.DataFrame) -> str:
@@ -291,23 +146,16 @@ def param_svg(param: str, series: Sequence[tuple[str, pd.DataFrame]], salt: str 
 # --- the section -------------------------------------------------------------------------------
 
 
-@dataclass
-class SweepView:
-    """One sweep ready to render: a table with its caption."""
+def sweep_tables(records: pd.DataFrame) -> list[Any]:
+    """One ``reports.tables.Table`` per sweep and machine, captioned with its verdict."""
+    from reports.tables import Table
 
-    slug: str
-    title: str
-    caption: str
-    frame: pd.DataFrame
-
-
-def sweep_views(records: pd.DataFrame) -> list[SweepView]:
-    views = []
+    out = []
     for (param, machine, dataset, device), group in sweeps(records):
         table = param_table(group)
         slug = f"study-{param}-{machine}-{dataset}-{device}".replace(":", "").replace(" ", "-")
-        views.append(SweepView(slug, f"{param}: {machine} {device}, {dataset}", caption(param, table, group), table))
-    return views
+        out.append(Table(slug, f"{param}: {machine} {device}, {dataset}", caption(param, table, group), table))
+    return out
 
 
 def figures(records: pd.DataFrame) -> list[tuple[str, str]]:
@@ -322,9 +170,6 @@ def section_parts(results: pd.DataFrame, *, with_figures: bool = True) -> tuple[
     """What the report's study section holds: ``reports.tables.Table`` objects (one per sweep and
     machine, then the joint search's, reports/joint.py) and ``(title, svg)`` figures (one per
     hyperparameter, then one convergence plot per joint-searched machine and data set)."""
-    from reports.tables import Table
-
     records = study_records(results)
-    tables = [Table(v.slug, v.title, v.caption, v.frame) for v in sweep_views(records)]
     joint_tables, joint_figures = joint.section_parts(results, with_figures=with_figures)
-    return tables + joint_tables, (figures(records) if with_figures else []) + joint_figures
+    return sweep_tables(records) + joint_tables, (figures(records) if with_figures else []) + joint_figures

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from contract.arithmetic import baseline_size
 from contract.peaks import core_share
 from contract.stats import ratio_of_medians
 from reports import workloads
@@ -79,6 +80,8 @@ def _show(section: Any, key: str, fmt: Any = str) -> str:
 
 def fmt_bytes(value: Any) -> str:
     value = float(value)
+    if not math.isfinite(value):
+        return UNKNOWN
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if abs(value) < 1024 or unit == "TiB":
             return f"{value:.0f} {unit}" if unit == "B" or value == int(value) else f"{value:.1f} {unit}"
@@ -216,8 +219,11 @@ def contention(benchmarks: Sequence[dict[str, Any]]) -> float:
     """
     stalled = elapsed = 0.0
     for bench in benchmarks:
-        readings = (bench.get("extra_info") or {}).get("readings") if isinstance(bench, dict) else None
-        before, after = (readings or {}).get("before") or {}, (readings or {}).get("after") or {}
+        info = bench.get("extra_info") if isinstance(bench, dict) else None
+        readings = info.get("readings") if isinstance(info, dict) else None
+        if not isinstance(readings, dict):
+            continue
+        before, after = readings.get("before"), readings.get("after")
         if not isinstance(before, dict) or not isinstance(after, dict):
             continue
         values = [num(x) for x in (before.get("cpu_pressure_some_us"), after.get("cpu_pressure_some_us"),
@@ -237,7 +243,7 @@ def throughput_unit(op: str) -> tuple[str, str]:
     return ("gbps", "GB/s") if op == "mv" else ("gflops", "GFLOP/s")
 
 
-def alignment_rows(results: pd.DataFrame) -> pd.DataFrame:
+def penalty_rows(results: pd.DataFrame) -> pd.DataFrame:
     """Per (machine, op, device, precision, n): median, rates and penalty vs the baseline size.
 
     Interleaved alignment benchmarks are preferred (paired rounds give tight penalties); a
@@ -267,10 +273,9 @@ def alignment_rows(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], list[float]]:
-    """median(n) / median(1024) per row (the smallest n when 1024 was not measured, as the harness's
-    own baseline), with a ratio-of-medians interval when raw data exist."""
-    at_1024 = part[part["n"] == 1024]
-    base = at_1024.iloc[0] if not at_1024.empty else part.loc[part["n"].idxmin()]
+    """median(n) / median(baseline) per row (contract.arithmetic.baseline_size, the harness's own
+    rule), with a ratio-of-medians interval when raw data exist."""
+    base = part[part["n"] == baseline_size(part["n"])].iloc[0]
     values, lows, highs = [], [], []
     for row in part.itertuples():
         if row.data is not None and base["data"] is not None:
@@ -405,7 +410,7 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
     and, where the record has it, the theoretical one.
     """
     records = machine_records(runs)
-    aligned = alignment_rows(results)
+    aligned = penalty_rows(results)
     rows = []
     for (machine, op, device, precision), g in aligned.groupby(["machine_id", "op", "device", "precision"]):
         rate, _ = throughput_unit(str(op))

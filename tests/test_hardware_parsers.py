@@ -224,7 +224,9 @@ def test_nvidia_proc_information() -> None:
 def test_clock_event_reasons_and_cpuinfo_mhz() -> None:
     assert readings.decode_clock_events(0x1 | 0x4 | 0x40) == ["gpu_idle", "sw_power_cap", "hw_thermal_slowdown"]
     assert readings.decode_clock_events(0x1000) == ["0x1000"]
-    assert readings.parse_cpuinfo_mhz("cpu MHz\t\t: 2599.998\nx: 1\ncpu MHz\t: 3000.5\n") == [2599.998, 3000.5]
+    assert readings.parse_cpuinfo_mhz(
+        "processor\t: 0\ncpu MHz\t\t: 2599.998\nx: 1\n\nprocessor\t: 1\ncpu MHz\t: 3000.5\n"
+    ) == [2599.998, 3000.5]
 
 
 def test_every_file_storage_gets_the_machine_folder() -> None:

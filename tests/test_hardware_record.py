@@ -71,7 +71,9 @@ def test_sample_readings_never_raises() -> None:
 
 def test_update_machine_info_drops_current_clock_and_caches(machine: dict) -> None:
     class Config:
-        _bench_hardware_record = machine
+        stash = pytest.Stash()
+
+    Config.stash[hardware.RECORD_KEY] = machine
 
     info = {"cpu": {"brand_raw": "x", "hz_actual": [1, 0], "hz_actual_friendly": "1 Hz"}}
     hardware.update_machine_info(Config(), info)

@@ -5,8 +5,9 @@ import json
 import pytest
 import torch
 
-from bench.kernels.alignment import baseline_size, penalties
+from bench.kernels.alignment import penalties
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, operands, reference_check
+from contract.arithmetic import baseline_size
 from contract.schema import ALIGNMENT_FIELDS, MATMUL_FIELDS, PER_SIZE_FIELDS, SCHEMA_VERSION, TIMING_FIELDS
 from tests.support import TINY_BUDGET, load_single_run, run_session
 

@@ -46,14 +46,6 @@ def test_without_raw_data_no_verdict() -> None:
     assert change.ratio == 2.0 and math.isnan(change.low)
 
 
-def test_fallback_without_scipy_uses_bootstrap_interval(monkeypatch) -> None:
-    monkeypatch.setattr(changes, "mannwhitneyu", None)
-    assert "bootstrap" in changes.test_description()
-    slow = changes.compare(np.median(BASE), 2 * np.median(BASE), BASE, [2 * x for x in BASE])
-    same = changes.compare(np.median(BASE), np.median(BASE), BASE, list(BASE))
-    assert (slow.verdict, same.verdict) == (changes.SLOWER, changes.SAME)
-
-
 def _load(tmp_path: Path, *runs: dict) -> list:
     for i, run in enumerate(runs):
         fx.write_json(tmp_path / f"{i}.json", run)

@@ -66,7 +66,7 @@ def test_rows_carry_mode_flag_and_verify_and_older_runs_read_as_e2e(tmp_path: Pa
 
 def test_alignment_table_shows_cold_penalty_and_marks_launch_bound(tmp_path: Path) -> None:
     _, frame = frame_of(tmp_path)
-    (table,) = tables.alignment_tables(tables.alignment_rows(frame))
+    (table,) = tables.alignment_tables(tables.penalty_rows(frame))
     machine = frame["machine_id"].iloc[0]
     assert table.frame[(machine, "cold penalty")].tolist() == [1.0, 2.0]
     assert table.frame[(machine, "penalty")].tolist() == [1.0, 1.5]

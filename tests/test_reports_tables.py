@@ -55,7 +55,7 @@ def known(tmp_path: Path):
 
 def test_standalone_matmul_penalty_is_ratio_of_medians(known) -> None:
     _, frame = known
-    rows = tables.alignment_rows(frame)
+    rows = tables.penalty_rows(frame)
     mm = rows[rows["op"] == "mm"].set_index("n")
     assert mm.loc[1025, "penalty"] == pytest.approx(1.5)
     assert mm.loc[1024, "penalty"] == pytest.approx(1.0)
@@ -70,7 +70,7 @@ def test_standalone_matmul_penalty_is_ratio_of_medians(known) -> None:
 def test_interleaved_alignment_is_preferred_and_keeps_its_interval(tmp_path: Path) -> None:
     fx.write_json(tmp_path / "r.json", fx.make_run("laptop", training=False))
     frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
-    rows = tables.alignment_rows(frame)
+    rows = tables.penalty_rows(frame)
     assert set(rows["source"]) == {"interleaved"}
     assert len(rows) == 2 * len(fx.SIZES)
     base = rows[rows["n"] == 1024]

@@ -22,7 +22,7 @@ from bench.training.data import synthetic_dataset
 from contract.schema import KIND_STUDY, SCHEMA_VERSION, STUDY_FIELDS, STUDY_MODEL_FIELDS, study_value_label
 from reports import study
 from reports.frame import results_frame
-from reports.load import load_runs
+from reports.load import load_runs, parse_run
 from reports.tables import Table
 from tests import report_fixtures as fx
 
@@ -75,9 +75,15 @@ def test_record_has_the_contract_fields(small_data) -> None:
     json.dumps(info, allow_nan=False)  # plain JSON, no NaN
 
 
+def records_of(docs: list[dict]) -> pd.DataFrame:
+    """Saved documents -> study records, the way the report reads them (load, frame, records)."""
+    runs = [parse_run(f"run{i}.json", doc)[0] for i, doc in enumerate(docs)]
+    return study.study_records(results_frame(runs)[0])
+
+
 def test_table_caption_and_verdicts(small_data) -> None:
     docs = [saved_run([record(p, small_data, ACCURACY[p.id], TIME[p.id]) for p in lr_points()], datetime(2024, 1, 1))]
-    records = study.records_from_docs(docs)
+    records = records_of(docs)
     assert len(records) == 9 and set(records["seed"]) == {0, 1, 2}
     ((key, group),) = study.sweeps(records)
     assert key[0] == "lr"
@@ -96,19 +102,19 @@ def test_newest_run_wins_per_point(small_data) -> None:
     point = lr_points()[0]
     old = saved_run([record(point, small_data, [0.1, 0.1, 0.1], 1.0)], datetime(2024, 1, 1))
     new = saved_run([record(point, small_data, [0.5, 0.5, 0.5], 1.0)], datetime(2024, 1, 1) + timedelta(days=1))
-    records = study.records_from_docs([old, new])
+    records = records_of([old, new])
     assert records["val_accuracy"].tolist() == [0.5, 0.5, 0.5]
 
 
 def test_svg_has_log_axis_for_lr_and_categories_for_activation(small_data) -> None:
     docs = [saved_run([record(p, small_data, ACCURACY[p.id], TIME[p.id]) for p in lr_points()], datetime(2024, 1, 1))]
-    ((_, group),) = study.sweeps(study.records_from_docs(docs))
+    ((_, group),) = study.sweeps(records_of(docs))
     svg = study.param_svg("lr", [("laptop cpu", study.param_table(group))])
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert "10" in svg and "validation accuracy" in svg
     acts = [p for p in sweep_points(QUICK) if p.param == "activation"]
     docs = [saved_run([record(p, small_data, [0.8, 0.82, 0.81], 1.0) for p in acts], datetime(2024, 1, 1))]
-    ((_, group),) = study.sweeps(study.records_from_docs(docs))
+    ((_, group),) = study.sweeps(records_of(docs))
     svg = study.param_svg("activation", [("laptop cpu", study.param_table(group))])
     assert "leaky_relu" in svg and "sigmoid" in svg
 
@@ -164,7 +170,7 @@ def test_reports_study_imports_neither_torch_nor_bench() -> None:
 
 def test_frame_of_records_is_plain_numbers(small_data) -> None:
     docs = [saved_run([record(p, small_data, ACCURACY[p.id], TIME[p.id]) for p in lr_points()], datetime(2024, 1, 1))]
-    records = study.records_from_docs(docs)
+    records = records_of(docs)
     assert list(records.columns) == list(study.RECORD_COLUMNS)
     assert pd.api.types.is_float_dtype(records["val_accuracy"])
     assert records["time_to_target_s"].isna().sum() == 3  # lr 0.01 never reached the target

@@ -10,8 +10,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from bench.hardware import compare, identity, readings, storage
+from bench.pytest_benchmark_adapter import drop_default_comparison
 from contract.schema import MACHINE_KEY
+
+#: The session's record, collected once (config.stash, like every per-session cache of the harness).
+RECORD_KEY = pytest.StashKey[dict]()
 
 #: py-cpuinfo keys of machine_info["cpu"] that are current readings, not facts (see readings).
 VOLATILE_CPUINFO_KEYS = ("hz_actual", "hz_actual_friendly")
@@ -22,17 +28,16 @@ def configure(config: Any) -> None:
     given, and let only the harness's stable-facts comparison warn (see compare.py)."""
     machine_id, _ = identity.this_machine()
     storage.configure_storage(config, machine_id)
-    compare.replace_default_comparison(config.pluginmanager)
+    drop_default_comparison(config.pluginmanager)
 
 
 def update_machine_info(config: Any, machine_info: dict) -> None:
-    """Add the record under machine_info["harness"]; collected once per session (cached on config)."""
-    record = getattr(config, "_bench_hardware_record", None)
+    """Add the record under machine_info["harness"]; collected once per session (cached in config.stash)."""
+    record = config.stash.get(RECORD_KEY, None)
     if record is None:
         from bench.hardware.record import collect
 
-        record = collect(pycpuinfo=machine_info.get("cpu"))
-        config._bench_hardware_record = record
+        record = config.stash[RECORD_KEY] = collect(pycpuinfo=machine_info.get("cpu"))
     for key in VOLATILE_CPUINFO_KEYS:
         (machine_info.get("cpu") or {}).pop(key, None)
     machine_info[MACHINE_KEY] = copy.deepcopy(record)

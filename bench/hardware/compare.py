@@ -11,10 +11,6 @@ from typing import Any
 
 from contract.schema import MACHINE_KEY, VOLATILE_MACHINE_PATHS
 
-#: Paths (dotted, in machine_info) that vary run to run and are never compared. py-cpuinfo's
-#: hz_advertised is among them: it falls back on the current "cpu MHz" when the brand has no clock.
-VOLATILE_PATHS = VOLATILE_MACHINE_PATHS
-
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """Nested dicts/lists to {"a.b.0.c": leaf}."""
@@ -33,7 +29,7 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def is_volatile(path: str) -> bool:
-    return any(path == v or path.startswith(v + ".") for v in VOLATILE_PATHS)
+    return any(path == v or path.startswith(v + ".") for v in VOLATILE_MACHINE_PATHS)
 
 
 def differences(current: dict[str, Any], saved: dict[str, Any]) -> list[str]:
@@ -67,22 +63,3 @@ def compare_machine_info(
         ids = [(info.get(MACHINE_KEY) or {}).get("machine_id") for info in (machine_info, saved)]
         location = getattr(getattr(benchmarksession, "storage", None), "location", "?")
         benchmarksession.logger.warning(warning_text(diffs, ids[0], ids[1], location))
-
-
-def replace_default_comparison(pluginmanager: Any) -> bool:
-    """Drop pytest-benchmark's all-fields comparison so only the harness's stable one warns.
-
-    Uses pluggy's HookCaller._remove_plugin for this one hook only; if the API is missing, the
-    default stays (it warns too often, which is harmless) and False is returned.
-    """
-    hook = getattr(getattr(pluginmanager, "hook", None), "pytest_benchmark_compare_machine_info", None)
-    if hook is None:
-        return False
-    try:
-        for impl in list(hook.get_hookimpls()):
-            if getattr(impl.plugin, "__name__", "") == "pytest_benchmark.plugin":
-                hook._remove_plugin(impl.plugin)
-                return True
-    except AttributeError:
-        return False
-    return False

@@ -14,10 +14,16 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.hardware.sources import parse_cpulist, parse_size, read_int, read_text
+from bench.hardware.sources import (
+    PROC_CPUINFO,
+    parse_cpulist,
+    parse_proc_cpuinfo,
+    parse_size,
+    read_int,
+    read_text,
+)
 
 SYS_CPU = Path("/sys/devices/system/cpu")
-PROC_CPUINFO = Path("/proc/cpuinfo")
 
 #: ISA features that set a floating-point peak (x86 names as in /proc/cpuinfo; ARM "Features").
 PEAK_FEATURES = (
@@ -71,24 +77,6 @@ def microarchitecture(
     elif vendor == "AuthenticAMD" and family is not None and model is not None:
         name = amd_microarchitecture(family, model)
     return name
-
-
-def parse_proc_cpuinfo(text: str) -> list[dict[str, str]]:
-    """One dict per "processor" block of /proc/cpuinfo (keys as printed, values stripped)."""
-    blocks: list[dict[str, str]] = []
-    current: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            if current:
-                blocks.append(current)
-                current = {}
-            continue
-        key, sep, value = line.partition(":")
-        if sep:
-            current[key.strip()] = value.strip()
-    if current:
-        blocks.append(current)
-    return [b for b in blocks if "processor" in b] or blocks
 
 
 def peak_features(flags: set[str]) -> list[str]:

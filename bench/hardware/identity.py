@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bench.hardware.cpu import PROC_CPUINFO, SYS_CPU, parse_proc_cpuinfo, parse_topology
+from bench.hardware.cpu import SYS_CPU, parse_topology
 from bench.hardware.memory import parse_meminfo_total
-from bench.hardware.sources import read_text
+from bench.hardware.sources import PROC_CPUINFO, parse_proc_cpuinfo, read_text
 
 NVIDIA_PROC = Path("/proc/driver/nvidia/gpus")
 

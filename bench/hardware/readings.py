@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bench.hardware.sources import read_text
+from bench.hardware.sources import parse_proc_cpuinfo, read_text
 
 _CPU_FREQ_FILES: list[str] | None = None
 # NVML clock-event (throttle) reason bits, named as in nvml.h.
@@ -39,14 +39,13 @@ def summarise_mhz(values: list[float]) -> dict[str, float] | None:
 
 
 def parse_cpuinfo_mhz(text: str) -> list[float]:
-    """Every "cpu MHz" value of /proc/cpuinfo."""
+    """Every processor's "cpu MHz" value of /proc/cpuinfo (read as the record reads the file)."""
     out = []
-    for line in text.splitlines():
-        if line.startswith("cpu MHz"):
-            try:
-                out.append(float(line.partition(":")[2]))
-            except ValueError:
-                continue
+    for block in parse_proc_cpuinfo(text):
+        try:
+            out.append(float(block["cpu MHz"]))
+        except (KeyError, ValueError):
+            continue
     return out
 
 

@@ -83,3 +83,24 @@ def parse_size(text: str) -> int | None:
         "TB": 2**40,
     }.get(unit.upper())
     return None if scale is None else int(value * scale)
+
+
+PROC_CPUINFO = Path("/proc/cpuinfo")
+
+
+def parse_proc_cpuinfo(text: str) -> list[dict[str, str]]:
+    """One dict per "processor" block of /proc/cpuinfo (keys as printed, values stripped)."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current = {}
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            current[key.strip()] = value.strip()
+    if current:
+        blocks.append(current)
+    return [b for b in blocks if "processor" in b] or blocks

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from bench.record import rate
+from contract.arithmetic import rate
 from contract.stats import Estimate, paired_ratio
-
-BASELINE_N = 1024
-
-
-def baseline_size(sizes: Sequence[int]) -> int:
-    """1024 when measured (the well-aligned reference of the exercise), else the first size."""
-    return BASELINE_N if BASELINE_N in sizes else sizes[0]
 
 
 def penalties(data: dict[int, list[float]], baseline: int) -> dict[int, Estimate]:

@@ -14,40 +14,43 @@ import warnings
 import pytest
 
 from bench import resources
-from bench.devices import tf32_mode
+from bench.devices import split_devices, tf32_mode
 from bench.gpu_timing import MODE_CPU, measure_gpu, measure_interleaved_gpu, timing_mode
-from bench.kernels.alignment import baseline_size, cold_penalty_records, penalties, per_size_record
+from bench.kernels.alignment import cold_penalty_records, penalties, per_size_record
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
-from bench.record import common_extra_info, median_seconds, rate
+from bench.pytest_benchmark_adapter import median_seconds
+from bench.record import common_extra_info
 from bench.resources import Need, alignment_need, fit_in_order, matmul_need, out_of_memory_explained
 from bench.timing import measure, measure_interleaved
 from bench.verify import verify
+from contract.arithmetic import baseline_size, rate
 from contract.schema import KIND_ALIGNMENT, KIND_MATMUL
 
 MATMUL_ARGS = ("op", "n", "device", "precision")
 ALIGNMENT_ARGS = ("op", "n", "device", "precision")  # n: the list of sizes interleaved
 
 
-def _targets(config: pytest.Config) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """(op, device, precision) triples to measure, and (name, skip reason) of the absent devices."""
+def _targets(config: pytest.Config) -> list[tuple[str, str, str]]:
+    """(op, device, precision) triples to measure on the devices present."""
     opts = bench_options(config)
-    targets, absent = [], []
-    for device in opts.devices:
-        if device.skip_reason:
-            absent.append((device.name, device.skip_reason))
-            continue
-        for precision in opts.precisions_for(device):
-            targets.extend((op, device.name, precision) for op in opts.ops)
-    return targets, absent
+    present, _ = split_devices(opts.devices)
+    return [
+        (op, device.name, precision)
+        for device in opts.devices
+        if device.name in present
+        for precision in opts.precisions_for(device)
+        for op in opts.ops
+    ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Plain values as parameters, so the saved JSON's ``params`` are readable by
     ``pytest-benchmark compare --group-by=param:n`` and pandas (every benchmark here has an ``n``:
     the alignment study's is the list of its sizes); one skipped param per absent device."""
-    targets, absent = _targets(metafunc.config)
-    sizes = bench_options(metafunc.config).sizes
+    targets = _targets(metafunc.config)
+    opts = bench_options(metafunc.config)
+    sizes = opts.sizes
     if metafunc.function.__name__ == "test_alignment":
         argnames = ALIGNMENT_ARGS
         params = [pytest.param(op, list(sizes), d, p, id=f"{op}-{d}-{p}") for op, d, p in targets]
@@ -56,10 +59,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         params = [pytest.param(op, n, d, p, id=f"{op}-{d}-{p}-{n}") for op, d, p in targets for n in sizes]
     else:
         return
-    for name, reason in absent:
-        skip = pytest.mark.skip(reason=f"{name}: {reason}")
-        params.append(pytest.param(*[None] * len(argnames), id=f"{name}-absent", marks=skip))
-    metafunc.parametrize(argnames, params)
+    _, absent = split_devices(opts.devices, nargs=len(argnames))
+    metafunc.parametrize(argnames, params + absent)
 
 
 def _skip_unless_fits(what: str, need: Need, device: str) -> None:

@@ -9,12 +9,12 @@ did not reach the model fails the benchmark (docs/study.md).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 import torch
 
-from bench.record import common_extra_info
+from bench.record import common_fields
 from bench.study.data import study_dataset
 from bench.study.model import build_model, check_applied, describe_model
 from bench.study.options import StudyOptions, study_options
@@ -24,6 +24,7 @@ from bench.study.timed import time_seeds
 from bench.study.train import prepare_splits, train_seed
 from bench.timing import make_clock
 from bench.training.data import NUM_CLASSES
+from contract.records import Study
 from contract.schema import KIND_STUDY
 
 DTYPE = torch.float32
@@ -62,7 +63,7 @@ def test_study(benchmark, point: Point, study_opts: StudyOptions, study_log: lis
     results = [result for result, _ in runs]
     model = runs[0][1]  # as built for the first seed, right after init, with the optimiser's lr
     problems = check_applied(point.setting, model, lr=model["lr"])
-    benchmark.extra_info.update(common_extra_info(KIND_STUDY, opts.device, DTYPE, timing))
-    benchmark.extra_info.update(study_fields(point, opts.profile, dataset, budget, results, model, problems))
+    fields = study_fields(point, opts.profile, dataset, budget, results, model, problems)
+    benchmark.extra_info.update(asdict(Study(**common_fields(KIND_STUDY, opts.device, DTYPE, timing), **fields)))
     study_log.append(dict(benchmark.extra_info))
     assert not problems, f"{point.id} was not applied to the trained model: {problems}"

@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from bench.pytest_benchmark_adapter import use_clock
 from bench.record import common_extra_info
 from bench.study.data import study_dataset
 from bench.study.joint_options import JointOptions, joint_options
@@ -24,7 +25,7 @@ from bench.study.joint_space import FRESH_SEED_BASE, JointSetting
 from bench.study.model import check_applied
 from bench.study.timed import time_seeds
 from bench.study.train import prepare_splits, train_seed
-from bench.timing import clock_name, make_clock, use_clock
+from bench.timing import clock_name, make_clock
 from contract.schema import KIND_JOINT_BEST, KIND_JOINT_SEARCH
 
 DTYPE = torch.float32

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+_STUDY_LOG = pytest.StashKey[list]()
+
 
 def _log(config: pytest.Config) -> list[dict]:
-    if not hasattr(config, "_bench_study_log"):
-        config._bench_study_log = []
-    return config._bench_study_log
+    return config.stash.setdefault(_STUDY_LOG, [])
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +69,7 @@ def _study_summary(terminalreporter, records: list[dict]) -> None:
         return
     import pandas as pd
 
-    from reports.study import info_rows, newest_only, param_table, sweeps
+    from contract.study import info_rows, newest_only, param_table, sweeps
 
     rows = [row for info in records for row in info_rows(info, "this machine")]
     frame = newest_only(pd.DataFrame(rows))

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from bench.timing import Clock, clock_name, use_clock
+from bench.pytest_benchmark_adapter import use_clock
+from bench.timing import Clock, clock_name
+from contract.records import Timing
 
 T = TypeVar("T")
 
@@ -24,9 +26,9 @@ ROUND_NOTE = (
 )
 
 
-def time_seeds(benchmark: Any, train: Callable[[int], T], seeds: Sequence[int], clock: Clock) -> tuple[list[T], dict]:
+def time_seeds(benchmark: Any, train: Callable[[int], T], seeds: Sequence[int], clock: Clock) -> tuple[list[T], Timing]:
     """Run ``train(seed)`` for each seed through ``benchmark``; return the results in seed order
-    and the timing record (``contract.schema.TIMING_FIELDS``)."""
+    and the timing record (``contract.records.Timing``)."""
     if not seeds:
         raise ValueError("time_seeds needs at least one seed")
     results: list[T] = []
@@ -45,17 +47,16 @@ def time_seeds(benchmark: Any, train: Callable[[int], T], seeds: Sequence[int], 
 
     if not benchmark.enabled:
         benchmark.pedantic(target, setup=setup, rounds=1, iterations=1)
-        return results, {"clock": "disabled", "warmup_calls": 0, "warmup_s": 0.0, "iterations": 1, "rounds": 1}
+        return results, Timing.disabled()
     warmup = 1 if len(seeds) > 1 else 0
     use_clock(benchmark, clock)
     benchmark.pedantic(target, setup=setup, rounds=len(seeds) - warmup, warmup_rounds=warmup, iterations=1)
-    timing = {
-        "clock": clock_name(clock),
-        "warmup_calls": warmup,
-        "warmup_s": round(walls[0], 6) if warmup else 0.0,
-        "iterations": 1,
-        "rounds": len(seeds) - warmup,
-        "min_round_s": None,
-        "note": ROUND_NOTE,
-    }
+    timing = Timing(
+        clock=clock_name(clock),
+        warmup_calls=warmup,
+        warmup_s=round(walls[0], 6) if warmup else 0.0,
+        iterations=1,
+        rounds=len(seeds) - warmup,
+        note=ROUND_NOTE,
+    )
     return results, timing

@@ -13,12 +13,15 @@ from the same weights on the same batches (bench/training/equivalence.py).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 import torch
 
-from bench.devices import tf32_mode
+from bench.devices import split_devices, tf32_mode
 from bench.plugin import bench_options
-from bench.record import common_extra_info, median_seconds
+from bench.pytest_benchmark_adapter import median_seconds, round_data
+from bench.record import common_fields
 from bench.timing import make_clock, measure, measure_interleaved, time_batch
 from bench.training.cases import Config, cases, configs, widths_for
 from bench.training.data import device_data, load_dataset
@@ -26,6 +29,7 @@ from bench.training.options import TrainingOptions, parse_training_options
 from bench.training.record import config_record, interleaved_record, rates
 from bench.training.runner import epoch_time, interleaved_rounds, measure_epochs, new_trainer, verify
 from bench.training.step import FRAMEWORK, SCRATCH, evaluate
+from contract.records import Equivalence, Training, TrainingInterleaved
 from contract.schema import KIND_TRAINING, KIND_TRAINING_INTERLEAVED
 
 DTYPE = torch.float32
@@ -34,34 +38,20 @@ DTYPE = torch.float32
 CONFIG_ARGS = ("device", "profile", "depth", "input_mode")
 
 
-def _devices(config: pytest.Config) -> tuple[list[str], list[tuple[str, str]]]:
-    """Names of the devices present, and (name, skip reason) of the absent ones."""
-    present, absent = [], []
-    for device in bench_options(config).devices:
-        if device.skip_reason:
-            absent.append((device.name, device.skip_reason))
-        else:
-            present.append(device.name)
-    return present, absent
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Plain values as parameters (they land readable in the saved JSON's ``params``); one
     skipped param per absent device, with the reason."""
-    present, absent = _devices(metafunc.config)
     options = parse_training_options(metafunc.config)
     with_impl = "impl" in metafunc.fixturenames
     if not set(CONFIG_ARGS) <= set(metafunc.fixturenames):
         return
     argnames = (*CONFIG_ARGS, "impl") if with_impl else CONFIG_ARGS
+    present, absent = split_devices(bench_options(metafunc.config).devices, nargs=len(argnames))
     if with_impl:
         params = [pytest.param(*_values(c.config), c.impl, id=c.id) for c in cases(present, options)]
     else:
         params = [pytest.param(*_values(c), id=c.id) for c in configs(present, options)]
-    for name, reason in absent:
-        skip = pytest.mark.skip(reason=f"{name}: {reason}")
-        params.append(pytest.param(*[None] * len(argnames), id=f"{name}-absent", marks=skip))
-    metafunc.parametrize(argnames, params)
+    metafunc.parametrize(argnames, params + absent)
 
 
 def _values(config: Config) -> tuple:
@@ -94,11 +84,11 @@ def test_training(benchmark, device, profile, depth, input_mode, impl, training_
         final_loss, _ = evaluate(trainer.forward, data.train_x, data.train_y, opts.val_samples)
         _, val_accuracy = evaluate(trainer.forward, data.val_x, data.val_y, opts.val_samples)
     step_s = median_seconds(benchmark)
-    epoch_step_s = benchmark.stats.stats.data if opts.full and benchmark.enabled else []
-    epoch_s, epoch_source = epoch_time(list(epoch_step_s), step_s, steps_per_epoch)
-    benchmark.extra_info.update(common_extra_info(KIND_TRAINING, config.device, DTYPE, timing))
-    benchmark.extra_info.update(config_record(config, dataset.name, opts))
-    benchmark.extra_info.update(
+    epoch_step_s = round_data(benchmark) if opts.full and benchmark.enabled else []
+    epoch_s, epoch_source = epoch_time(epoch_step_s, step_s, steps_per_epoch)
+    record = Training(
+        **common_fields(KIND_TRAINING, config.device, DTYPE, timing),
+        **config_record(config, dataset.name, opts),
         impl=impl,
         steps_per_epoch=steps_per_epoch,
         step_s=step_s,
@@ -109,8 +99,10 @@ def test_training(benchmark, device, profile, depth, input_mode, impl, training_
         eval_samples=min(len(data.val_y), opts.val_samples or len(data.val_y)),
         final_loss=final_loss,
         val_accuracy=val_accuracy,
-        equivalence=equivalence.record(),
+        equivalence=Equivalence(**equivalence.record()),
+        readings=benchmark.extra_info.get("readings"),
     )
+    benchmark.extra_info.update(asdict(record))
 
 
 def test_training_interleaved(benchmark, device, profile, depth, input_mode, training_options, timing_policy) -> None:
@@ -125,9 +117,11 @@ def test_training_interleaved(benchmark, device, profile, depth, input_mode, tra
         estimates = [time_batch(step, clock, 2) / 2 for step in steps.values()] if benchmark.enabled else []
         rounds = interleaved_rounds(estimates, timing_policy, opts.rounds, opts.full)
         result = measure_interleaved(benchmark, steps, config.device, timing_policy, rounds)
-    benchmark.extra_info.update(common_extra_info(KIND_TRAINING_INTERLEAVED, config.device, DTYPE, result.timing))
-    benchmark.extra_info.update(config_record(config, dataset.name, opts))
-    benchmark.extra_info.update(
+    record = TrainingInterleaved(
+        **common_fields(KIND_TRAINING_INTERLEAVED, config.device, DTYPE, result.timing),
+        **config_record(config, dataset.name, opts),
         **interleaved_record(result.data, result.iterations),
-        equivalence=equivalence.record(),
+        equivalence=Equivalence(**equivalence.record()),
+        readings=benchmark.extra_info.get("readings"),
     )
+    benchmark.extra_info.update(asdict(record))

@@ -1,15 +1,15 @@
-"""The ``extra_info`` of the training benchmarks (contract.schema.TRAINING_FIELDS and
-TRAINING_INTERLEAVED_FIELDS): pure functions of what was measured."""
+"""Fields of the training records (contract.records.Training, TrainingInterleaved): pure functions of
+what was measured, passed as keyword arguments to the record classes."""
 
 from __future__ import annotations
 
 import statistics
 from typing import Any
 
-from bench.record import rate
 from bench.training.cases import Config
 from bench.training.flops import flops_per_step, param_count
 from bench.training.options import TrainingOptions
+from contract.arithmetic import rate
 from contract.stats import paired_ratio
 
 INIT = "he"  # models.init_params with sigma=None

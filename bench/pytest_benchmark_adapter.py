@@ -1,0 +1,62 @@
+"""Every use of pytest-benchmark's and pluggy's private surface, in one module.
+
+tests/test_pytest_benchmark_adapter.py checks each one against the installed versions, so an
+upgrade that moves one fails there, by name, instead of somewhere inside a benchmark. Why each
+remains (the public surface was tried first):
+
+- :func:`use_clock`: the fixture reads its clock from ``BenchmarkFixture._timer``. The public
+  ``--benchmark-timer`` is one dotted name for the whole session, read before any benchmark
+  runs, so it cannot synchronise the device of each benchmark (a CPU benchmark must not wait for
+  a GPU, a ``cuda:1`` benchmark must wait for ``cuda:1``).
+- :func:`median_seconds`: the per-call median lives in ``benchmark.stats.stats`` (pytest-benchmark
+  writes it to the JSON as ``stats.median``, but the attribute path is undocumented).
+- :func:`round_data`: the per-round times, from the same undocumented ``benchmark.stats.stats``.
+- :func:`drop_default_comparison`: pytest-benchmark's own ``pytest_benchmark_compare_machine_info``
+  warns on any difference, bandwidth and clocks included; pluggy has no public way to remove one
+  plugin's implementation of one hook (``HookCaller._remove_plugin``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+#: The pytest-benchmark module whose default machine comparison is replaced.
+DEFAULT_COMPARISON_PLUGIN = "pytest_benchmark.plugin"
+
+
+def use_clock(benchmark: Any, clock: Callable[[], float]) -> None:
+    """Make pytest-benchmark read ``clock`` around each round of ``benchmark``."""
+    if not hasattr(benchmark, "_timer"):
+        raise RuntimeError("this pytest-benchmark has no BenchmarkFixture._timer (bench/pytest_benchmark_adapter.py)")
+    benchmark._timer = clock
+
+
+def median_seconds(benchmark: Any) -> float | None:
+    """The per-call median pytest-benchmark computed, or None in a smoke pass (timing disabled)."""
+    stats = getattr(benchmark, "stats", None)
+    return float(stats.stats.median) if stats is not None else None
+
+
+def round_data(benchmark: Any) -> list[float]:
+    """Per-call seconds of every timed round (``stats.data``, saved as ``stats.data`` in the JSON),
+    or [] in a smoke pass."""
+    stats = getattr(benchmark, "stats", None)
+    return [float(t) for t in stats.stats.data] if stats is not None else []
+
+
+def drop_default_comparison(pluginmanager: Any) -> bool:
+    """Remove pytest-benchmark's all-fields machine comparison so only the harness's stable-facts
+    one warns. False (the default stays: it warns too often, which is harmless) when pluggy or
+    pytest-benchmark changed shape."""
+    hook = getattr(getattr(pluginmanager, "hook", None), "pytest_benchmark_compare_machine_info", None)
+    if hook is None:
+        return False
+    try:
+        for impl in list(hook.get_hookimpls()):
+            if getattr(impl.plugin, "__name__", "") == DEFAULT_COMPARISON_PLUGIN:
+                hook._remove_plugin(impl.plugin)
+                return True
+    except AttributeError:
+        return False
+    return False

@@ -1,0 +1,79 @@
+"""The adapter's private accesses, against the installed pytest-benchmark and pluggy.
+
+Each test fails by name when an upgrade moves what the adapter touches, so the ``<6`` pin on
+pytest-benchmark can be lifted by running this file against the new version.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bench import pytest_benchmark_adapter as adapter
+
+pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def importable_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sessions run in a temporary folder: the project must stay importable there."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+
+def test_the_fixture_reads_the_clock_the_adapter_sets(pytester: pytest.Pytester) -> None:
+    """A real session: a clock that advances 1 s per reading gives 1 s per round."""
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import itertools
+            from bench.pytest_benchmark_adapter import median_seconds, round_data, use_clock
+
+            def test_clock(benchmark):
+                ticks = itertools.count()
+                use_clock(benchmark, lambda: float(next(ticks)))
+                benchmark.pedantic(lambda: None, rounds=3, iterations=1)
+                benchmark.extra_info["median"] = median_seconds(benchmark)
+                benchmark.extra_info["rounds"] = round_data(benchmark)
+            """
+        )
+    )
+    out = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-json=out.json", "--benchmark-save-data")
+    out.assert_outcomes(passed=1)
+    saved = json.loads(Path(pytester.path / "out.json").read_text())["benchmarks"][0]
+    assert saved["stats"]["median"] == 1.0
+    assert saved["extra_info"]["median"] == 1.0  # median_seconds reads the same statistic
+    assert saved["extra_info"]["rounds"] == saved["stats"]["data"] == [1.0, 1.0, 1.0]
+
+
+def test_median_is_none_when_timing_is_disabled(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            from bench.pytest_benchmark_adapter import median_seconds, round_data
+
+            def test_disabled(benchmark):
+                benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+                assert median_seconds(benchmark) is None
+                assert round_data(benchmark) == []
+            """
+        )
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-disable").assert_outcomes(passed=1)
+
+
+def test_default_comparison_is_dropped_from_the_real_plugin_manager(pytestconfig: pytest.Config) -> None:
+    """This session loaded pytest-benchmark and the harness's plugin: only the harness compares."""
+    hook = pytestconfig.pluginmanager.hook.pytest_benchmark_compare_machine_info
+    names = [getattr(impl.plugin, "__name__", "") for impl in hook.get_hookimpls()]
+    assert adapter.DEFAULT_COMPARISON_PLUGIN not in names
+    assert "bench.plugin" in names
+
+
+def test_missing_private_api_is_a_clear_error_or_a_false() -> None:
+    with pytest.raises(RuntimeError, match="_timer"):
+        adapter.use_clock(object(), lambda: 0.0)
+    assert adapter.drop_default_comparison(object()) is False
