@@ -474,6 +474,7 @@ READING_FIELDS = (
     "cpu_mhz_source",  # "scaling_cur_freq" | "/proc/cpuinfo"
     "loadavg_1m",
     "cpu_pressure_some_us",  # /proc/pressure/cpu "some" total: after - before = contention met (us)
+    "cpu_ticks",  # /proc/stat "cpu" line: {total, steal, iowait, guest} ticks; d(steal)/d(total) = share stolen
     "gpu",  # CUDA devices: {sm_clock_mhz, memory_clock_mhz, temperature_c, power_w, pstate,
     #         clock_events: [names], pcie_gen_current, unavailable} or {"error": str}
 )
@@ -482,6 +483,7 @@ READING_FIELDS = (
 VOLATILE_MACHINE_PATHS = (
     "harness.bandwidth",
     "harness.collection_s",
+    "harness.canary",  # the drift canary's samples (bench/canary.py)
     "harness.cpu.reported_mhz",  # /proc/cpuinfo "cpu MHz" is cpu0's current clock on bare metal
     "cpu.hz_actual",
     "cpu.hz_actual_friendly",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from contract.stats import ratio_of_medians
+from reports import drift, verdicts
 from reports.load import Run, by_machine
 
 try:  # scipy is optional: the report needs only pandas, seaborn and jinja2
@@ -32,15 +33,21 @@ ALPHA = 0.05
 THRESHOLD = 0.05
 
 
-def test_description(threshold: float = THRESHOLD, alpha: float = ALPHA) -> str:
-    """One sentence for the caption: which test decided the verdicts."""
+def test_description(threshold: float = THRESHOLD, alpha: float = ALPHA, z: float = verdicts.Z) -> str:
+    """Sentences for the caption: how the verdicts were decided."""
     if mannwhitneyu is not None:
-        test = f"a two-sided Mann-Whitney U test (scipy) on the raw round times at p < {alpha}"
+        test = f"a two-sided Mann-Whitney U test (scipy) on the round times at p < {alpha}"
     else:
         test = "the 95 % bootstrap interval of the ratio of medians excluding 1 (scipy not installed)"
     return (
-        f"Verdicts use {test}, and a change must also exceed {threshold:.0%}; the interval shown is the "
-        "95 % bootstrap interval of the ratio of medians (current / baseline, below 1 is faster)."
+        "Each ratio current / baseline is first divided by the machine ratio: how much the machine itself "
+        "moved, read from the drift canary timed beside each benchmark (or, for runs without a canary, the "
+        "median ratio of all the pair's benchmarks on that device). A verdict then needs three things: "
+        f"{test} on the normalised rounds, a change above {threshold:.0%}, and a change outside the noise band, "
+        f"{z:g} standard deviations of the machine's own run-to-run spread (from its earlier runs, else from "
+        "the scatter of this pair's normalised ratios). 'within-run verdict' is the test alone, as earlier "
+        "versions judged. The interval is the 95 % bootstrap interval of the normalised ratio of medians "
+        "(below 1 is faster)."
     )
 
 
@@ -102,59 +109,174 @@ def baseline_pairs(runs: Sequence[Run], baseline: Run | None = None) -> list[tup
     return pairs
 
 
+COLUMNS = [
+    "machine", "benchmark", "baseline run", "baseline median_s", "current median_s", "ratio", "machine ratio",
+    "normalised ratio", "normalised ratio low", "normalised ratio high", "p-value", "% noise band", "basis",
+    "% canary moved", "within-run verdict", "verdict",
+]  # fmt: skip
+HISTORY_RUNS = 10  # the newest earlier runs of a machine that estimate its run-to-run spread
+
+
 def changes_table(
     frame: pd.DataFrame,
     runs: Sequence[Run],
     pairs: Sequence[tuple[Run, Run]],
     *,
     threshold: float = THRESHOLD,
+    z: float = verdicts.Z,
 ) -> pd.DataFrame:
-    """One row per benchmark present in both runs of a pair, slower ones first."""
+    """One row per benchmark present in both runs of a pair, slower ones first.
+
+    ``ratio`` is current/baseline as measured; ``machine ratio`` how much the machine itself moved
+    (the canary's ratio, or the pair's median ratio without a canary: ``basis``); ``normalised ratio``
+    the first over the second. ``within-run verdict`` is the test on rounds alone (the old method);
+    ``verdict`` also needs the normalised change to leave the run-to-run ``% noise band``
+    (reports/verdicts.py).
+    """
     index = {run.path: i for i, run in enumerate(runs)}
+    machine_runs = by_machine(runs)
+    by_run = {i: g.drop_duplicates("key").set_index("key", drop=False) for i, g in frame.groupby("run")}
+    empty = frame.iloc[0:0].set_index("key", drop=False)
     rows = []
     for base_run, cur_run in pairs:
-        base = frame[frame["run"] == index[base_run.path]].drop_duplicates("key").set_index("key")
-        cur = frame[frame["run"] == index[cur_run.path]].drop_duplicates("key")
-        for row in cur.itertuples(index=False):
-            if row.key not in base.index:
-                continue
-            old = base.loc[row.key]
-            change = compare(old["median_s"], row.median_s, old["data"], row.data, threshold=threshold)
-            rows.append(
-                {
-                    "machine": cur_run.machine_id,
-                    "benchmark": row.name
-                    if math.isnan(row.n) or row.kind != "alignment"
-                    else f"{row.name} n={int(row.n)}",
-                    "baseline run": base_run.label,
-                    "baseline median_s": old["median_s"],
-                    "current median_s": row.median_s,
-                    "ratio": change.ratio,
-                    "ratio low": change.low,
-                    "ratio high": change.high,
-                    "p-value": change.p_value,
-                    "verdict": change.verdict,
-                }
-            )
-    table = pd.DataFrame(rows, columns=[
-        "machine", "benchmark", "baseline run", "baseline median_s", "current median_s",
-        "ratio", "ratio low", "ratio high", "p-value", "verdict",
-    ])  # fmt: skip
+        base, cur = by_run.get(index[base_run.path], empty), by_run.get(index[cur_run.path], empty)
+        keys = [k for k in cur.index if k in base.index]
+        earlier = [r for r in machine_runs.get(cur_run.machine_id, []) if r.path != cur_run.path]
+        earlier = earlier[-HISTORY_RUNS:] if baseline_is_earlier(base_run, cur_run) else []
+        history = [by_run.get(index[r.path], empty) for r in earlier]
+        rows.extend(_pair_rows(base_run, cur_run, base, cur, keys, history, threshold, z))
+    table = pd.DataFrame(rows, columns=COLUMNS)
     if table.empty:
         return table
     order = table["verdict"].map(VERDICT_ORDER)
     return (
         table.assign(_o=order)
-        .sort_values(["machine", "_o", "ratio"], ascending=[True, True, False])
+        .sort_values(["machine", "_o", "normalised ratio"], ascending=[True, True, False])
         .drop(columns="_o")
         .reset_index(drop=True)
     )
 
 
+def baseline_is_earlier(base_run: Run, cur_run: Run) -> bool:
+    return base_run.datetime is None or cur_run.datetime is None or base_run.datetime <= cur_run.datetime
+
+
+def _pair_rows(base_run, cur_run, base, cur, keys, history, threshold, z) -> list[dict]:
+    """The rows of one (baseline, current) pair: normalise, estimate the spread, judge."""
+    device = {k: drift.canary_device(cur.at[k, "device"]) for k in keys}
+    raw = {k: verdicts.log_ratio(cur.at[k, "median_s"], base.at[k, "median_s"]) for k in keys}
+    canary = {k: _canary_log(base_run, cur_run, base.loc[k], cur.loc[k]) for k in keys}
+    factor, basis = {}, {}
+    for dev in set(device.values()):
+        group = [k for k in keys if device[k] == dev]
+        shift = verdicts.common_shift([raw[k] for k in group])
+        for k in group:
+            if math.isfinite(canary[k]):
+                factor[k], basis[k] = canary[k], verdicts.BASIS_CANARY
+            elif math.isfinite(shift):
+                factor[k], basis[k] = shift, verdicts.BASIS_SUITE
+            else:
+                factor[k], basis[k] = 0.0, verdicts.BASIS_NONE
+    normalised = {k: raw[k] - factor[k] for k in keys}
+    sd, source = {}, {}
+    for dev in set(device.values()):
+        group = [k for k in keys if device[k] == dev]
+        pair_sd = verdicts.robust_sd([normalised[k] for k in group])
+        sd |= dict.fromkeys(group, pair_sd)
+        source |= dict.fromkeys(group, "this pair's benchmarks")
+    if len(history) >= verdicts.MIN_HISTORY:
+        for k, value in _history_spread(keys, history).items():
+            if math.isfinite(value):
+                sd[k], source[k] = value, f"history of {len(history)} runs"
+    rows = []
+    for k in keys:
+        old, new = base.loc[k], cur.loc[k]
+        within = compare(old["median_s"], new["median_s"], old["data"], new["data"], threshold=threshold)
+        scale = math.exp(factor[k])
+        data = [x / scale for x in new["data"]] if new["data"] is not None else None
+        judged = compare(old["median_s"], new["median_s"] / scale, old["data"], data, threshold=threshold)
+        outside = verdicts.beyond_noise(normalised[k], sd[k], z)
+        verdict = judged.verdict if outside is not False or judged.verdict == NO_DATA else SAME
+        moves = [drift.moved(r["extra"], r["device"]) for r in (old, new)]
+        rows.append(
+            {
+                "machine": cur_run.machine_id,
+                "benchmark": new["name"]
+                if math.isnan(new["n"]) or new["kind"] != "alignment"
+                else f"{new['name']} n={int(new['n'])}",
+                "baseline run": base_run.label,
+                "baseline median_s": old["median_s"],
+                "current median_s": new["median_s"],
+                "ratio": within.ratio,
+                "machine ratio": scale,
+                "normalised ratio": judged.ratio,
+                "normalised ratio low": judged.low,
+                "normalised ratio high": judged.high,
+                "p-value": judged.p_value,
+                "% noise band": verdicts.band(sd[k], z),
+                "basis": f"{basis[k]}; spread: {source[k] if math.isfinite(sd[k]) else 'unknown'}",
+                "% canary moved": max((m for m in moves if not math.isnan(m)), default=math.nan),
+                "within-run verdict": within.verdict,
+                "verdict": verdict,
+            }
+        )
+    return rows
+
+
+def _canary_log(base_run: Run, cur_run: Run, old: pd.Series, new: pd.Series) -> float:
+    """log of the canary's ratio current/baseline around this benchmark (the faster sample beside
+    it), else of the two runs' typical canary; NaN when either run has none."""
+    local = verdicts.log_ratio(drift.local_index(new["extra"], new["device"]),
+                               drift.local_index(old["extra"], old["device"]))  # fmt: skip
+    if math.isfinite(local):
+        return local
+    return verdicts.log_ratio(drift.run_index(cur_run, new["device"]), drift.run_index(base_run, old["device"]))
+
+
+def _history_spread(keys, history) -> dict[str, float]:
+    """Per benchmark: the sd of a difference of two runs from the machine's earlier runs. Each run's
+    log median is normalised by the canary beside the benchmark when every run has one, else by
+    the run's common shift over all benchmarks (median polish)."""
+    raw: dict[str, dict[int, float]] = {}
+    canary: dict[str, dict[int, float]] = {}
+    for i, run in enumerate(history):
+        for k in keys:
+            if k in run.index and run.at[k, "median_s"] > 0:
+                raw.setdefault(k, {})[i] = math.log(run.at[k, "median_s"])
+                local = drift.local_index(run.at[k, "extra"], run.at[k, "device"])
+                canary.setdefault(k, {})[i] = math.log(local) if local > 0 else math.nan
+    effects = verdicts.run_effects(raw)
+    per_key = {}
+    for k, by_run in raw.items():
+        if all(math.isfinite(canary[k][i]) for i in by_run):
+            values = [v - canary[k][i] for i, v in by_run.items()]
+        else:
+            values = [v - effects.get(i, 0.0) for i, v in by_run.items()]
+        per_key[k] = verdicts.history_sd(values)
+    return verdicts.spread_from_history(per_key)
+
+
 def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """Per machine: how many benchmarks got slower, faster, did not change, had no raw data."""
+    """Per machine: how many benchmarks got slower, faster, did not change, had no raw data, and
+    how many the within-run test alone (the old method) would have called changed."""
+    columns = ["machine", SLOWER, FASTER, SAME, NO_DATA, "changed by the within-run test alone"]
     if table.empty:
-        return pd.DataFrame(columns=["machine", SLOWER, FASTER, SAME, NO_DATA])
+        return pd.DataFrame(columns=columns)
     counts = pd.crosstab(table["machine"], table["verdict"])
     counts = counts.reindex(columns=[SLOWER, FASTER, SAME, NO_DATA], fill_value=0)
-    return counts.reset_index().rename_axis(columns=None)
+    old = table["within-run verdict"].isin([SLOWER, FASTER]).groupby(table["machine"]).sum()
+    counts["changed by the within-run test alone"] = old.reindex(counts.index).astype(int)
+    return counts.reset_index().rename_axis(columns=None)[columns]
+
+
+def listed_changes(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows worth reading (every verdict but "no change") and how many "no change" rows were folded."""
+    if table.empty:
+        return table, 0
+    same = table["verdict"] == SAME
+    return table[~same].reset_index(drop=True), int(same.sum())
+
+
+def offenders(table: pd.DataFrame) -> pd.DataFrame:
+    """The benchmarks the regression gate fails on: significantly slower by the verdicts above."""
+    return table[table["verdict"] == SLOWER] if not table.empty else table

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from reports import changes, plots, tables, workloads
+from reports import changes, drift, plots, tables, workloads
 from reports import study as study_section
 from reports.frame import results_frame
 from reports.load import Loaded, Run
@@ -42,6 +42,19 @@ class Report:
         return [t for s in self.sections for t in s.tables]
 
 
+DRIFT_CAPTION = (
+    "The drift canary, a fixed matrix product and memory copy timed at the start, before and after every "
+    "benchmark and at the end: max/min of its time over the run (1.000 = the machine kept its speed). Steal is "
+    "the share of CPU time the hypervisor gave to other guests, iowait the share spent waiting for I/O "
+    "(/proc/stat); neither shows in the pressure stalls."
+)
+MOVED_CAPTION = (
+    f"Each machine's newest results whose canary moved by more than {drift.DRIFT_MARK:.0%} between the start "
+    "and the end of the benchmark: the machine changed speed while they were timed, so read their absolute "
+    "times with care."
+)
+
+
 def _table(slug: str, title: str, caption: str, frame: pd.DataFrame) -> list[Table]:
     return [Table(slug, title, caption, frame)] if not frame.empty else []
 
@@ -65,8 +78,11 @@ def build_report(
         "machine's newest result of every benchmark; section 5 compares runs. CPU contention is the share of "
         "timed time in which some task waited for a CPU (Linux pressure stall information): well above a few "
         "percent, the machine was shared while it measured, so trust its ratios more than its absolute times.",
-        _table("runs", "Runs per machine", "", tables.runs_table(runs)),
-    )
+        _table("runs", "Runs per machine", "", tables.runs_table(runs))
+        + _table("drift", "Machine drift per run", DRIFT_CAPTION, drift.drift_table(runs))
+        + _table("drift-moved", "Benchmarks measured while the machine changed speed", MOVED_CAPTION,
+                 drift.moved_table(runs)),
+    )  # fmt: skip
 
     machines = Section(
         "machines",
@@ -94,13 +110,16 @@ def build_report(
     )
 
     training_rows = tables.training_table(results)
+    training_tables = _table("training", "Training by depth", "", training_rows)
+    for table in training_tables:  # issue 15: standalone medians that contradict the interleaved ratio
+        table.notes.extend(drift.standalone_disagreements(results))
     training = Section(
         "training",
         "3. Framework vs scratch (MLP training by depth)",
         "Time per step and per epoch of the framework and from-scratch implementations, and their ratio with "
         "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
         "a ratio that grows with depth means per-layer overhead dominates.",
-        _table("training", "Training by depth", "", training_rows),
+        training_tables,
         [("Step time and scratch/framework ratio against depth", svg)]
         if figures and (svg := plots.training_svg(training_rows)) is not None
         else [],
@@ -131,6 +150,11 @@ def build_report(
 
     pairs = changes.baseline_pairs(runs, baseline)
     change_table = changes.changes_table(results, runs, pairs, threshold=threshold)
+    listed, folded = changes.listed_changes(change_table)
+    change_tables = _table("changes", "Changes", "", listed)
+    if folded:
+        change_tables = change_tables or [Table("changes", "Changes", "", listed)]
+        change_tables[0].notes.append(f"{folded} benchmarks with no change are not listed.")
     change_section = Section(
         "changes",
         "5. Changes between runs",
@@ -139,7 +163,7 @@ def build_report(
          + ". " + changes.test_description(threshold)
          + " 'no raw data' means a run was saved without --benchmark-save-data, so no verdict is possible."),
         _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))
-        + _table("changes", "Every benchmark", "", change_table),
+        + change_tables,
         empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
     )  # fmt: skip
 
