@@ -141,7 +141,8 @@ def changes_table(
     for base_run, cur_run in pairs:
         base, cur = by_run.get(index[base_run.path], empty), by_run.get(index[cur_run.path], empty)
         keys = [k for k in cur.index if k in base.index]
-        earlier = [r for r in machine_runs.get(cur_run.machine_id, []) if r.path != cur_run.path]
+        same_machine = [r.path for r in machine_runs.get(cur_run.machine_id, [])]
+        earlier = machine_runs.get(cur_run.machine_id, [])[: same_machine.index(cur_run.path)]
         earlier = earlier[-HISTORY_RUNS:] if baseline_is_earlier(base_run, cur_run) else []
         history = [by_run.get(index[r.path], empty) for r in earlier]
         rows.extend(_pair_rows(base_run, cur_run, base, cur, keys, history, threshold, z))

@@ -56,8 +56,12 @@ def parser() -> argparse.ArgumentParser:
     )
     c.add_argument("paths", nargs="*", default=list(DEFAULT_PATHS), help="storage folders, files or globs")
     c.add_argument("--baseline", help="saved run to compare with (default: each machine's previous run)")
-    c.add_argument("--threshold", type=float, default=THRESHOLD,
-                   help=f"smallest relative change that can fail the gate (default {THRESHOLD})")
+    c.add_argument(
+        "--threshold",
+        type=float,
+        default=THRESHOLD,
+        help=f"smallest relative change that can fail the gate (default {THRESHOLD})",
+    )
     return p  # fmt: skip
 
 
@@ -123,19 +127,25 @@ def check(args: argparse.Namespace) -> int:
             return 2
     pairs = changes.baseline_pairs(loaded.runs, baseline)
     if not pairs:
-        print("error: nothing to compare: every machine has a single run (or its runs share no benchmark)",
-              file=sys.stderr)
+        print(
+            "error: nothing to compare: every machine has a single run (or its runs share no benchmark)",
+            file=sys.stderr,
+        )
         return 2
     results, _ = results_frame(loaded.runs)
     table = changes.changes_table(results, loaded.runs, pairs, threshold=args.threshold)
     slower = changes.offenders(table)
     for row in slower.itertuples(index=False):
-        print(f"SLOWER {row.machine} {row.benchmark}: {row[table.columns.get_loc('normalised ratio')]:.3f}x "
-              f"(measured {row.ratio:.3f}x, machine {row[table.columns.get_loc('machine ratio')]:.3f}x; "
-              f"{row.basis})")
+        print(
+            f"SLOWER {row.machine} {row.benchmark}: {row[table.columns.get_loc('normalised ratio')]:.3f}x "
+            f"(measured {row.ratio:.3f}x, machine {row[table.columns.get_loc('machine ratio')]:.3f}x; "
+            f"{row.basis})"
+        )
     counts = table["verdict"].value_counts()
-    print(f"{len(slower)} slower, {counts.get(changes.FASTER, 0)} faster, {counts.get(changes.SAME, 0)} no change, "
-          f"{counts.get(changes.NO_DATA, 0)} without raw data; {len(pairs)} run pairs compared")
+    print(
+        f"{len(slower)} slower, {counts.get(changes.FASTER, 0)} faster, {counts.get(changes.SAME, 0)} no change, "
+        f"{counts.get(changes.NO_DATA, 0)} without raw data; {len(pairs)} run pairs compared"
+    )
     return 1 if len(slower) else 0
 
 
