@@ -135,16 +135,20 @@ def changes_table(
     """
     index = {run.path: i for i, run in enumerate(runs)}
     machine_runs = by_machine(runs)
-    by_run = {i: g.drop_duplicates("key").set_index("key", drop=False) for i, g in frame.groupby("run")}
+    histories = {}
+    for base_run, cur_run in pairs:
+        same_machine = [r.path for r in machine_runs.get(cur_run.machine_id, [])]
+        earlier = machine_runs.get(cur_run.machine_id, [])[: same_machine.index(cur_run.path)]
+        histories[cur_run.path] = earlier[-HISTORY_RUNS:] if baseline_is_earlier(base_run, cur_run) else []
+    needed = {index[r.path] for pair in pairs for r in pair} | {index[r.path] for h in histories.values() for r in h}
+    wanted = frame[frame["run"].isin(needed)]  # a fleet's thousands of other runs are not indexed
+    by_run = {i: g.drop_duplicates("key").set_index("key", drop=False) for i, g in wanted.groupby("run")}
     empty = frame.iloc[0:0].set_index("key", drop=False)
     rows = []
     for base_run, cur_run in pairs:
         base, cur = by_run.get(index[base_run.path], empty), by_run.get(index[cur_run.path], empty)
         keys = [k for k in cur.index if k in base.index]
-        same_machine = [r.path for r in machine_runs.get(cur_run.machine_id, [])]
-        earlier = machine_runs.get(cur_run.machine_id, [])[: same_machine.index(cur_run.path)]
-        earlier = earlier[-HISTORY_RUNS:] if baseline_is_earlier(base_run, cur_run) else []
-        history = [by_run.get(index[r.path], empty) for r in earlier]
+        history = [by_run.get(index[r.path], empty) for r in histories[cur_run.path]]
         rows.extend(_pair_rows(base_run, cur_run, base, cur, keys, history, threshold, z))
     table = pd.DataFrame(rows, columns=COLUMNS)
     if table.empty:

@@ -144,12 +144,16 @@ def benchmark_moves(run: Run) -> list[tuple[str, float, float, float]]:
     return out
 
 
-def drift_table(runs: Sequence[Run], mark: float = DRIFT_MARK) -> pd.DataFrame:
-    """Per run: the canary's drift (max/min) per device, steal and iowait shares, and how many
-    benchmarks were measured while the canary moved more than ``mark``."""
+#: Runs per machine in the drift table: a fleet's year of nightly runs would not fit a page.
+DRIFT_RUNS = 5
+
+
+def drift_table(runs: Sequence[Run], mark: float = DRIFT_MARK, newest: int = DRIFT_RUNS) -> pd.DataFrame:
+    """Per run (each machine's ``newest``): the canary's drift (max/min) per device, steal and
+    iowait shares, and how many benchmarks were measured while the canary moved more than ``mark``."""
     rows = []
     for machine, machine_runs in by_machine(runs).items():
-        for run in machine_runs:
+        for run in machine_runs[-newest:]:
             moves = [m for *_, m in benchmark_moves(run)]
             rows.append(
                 {

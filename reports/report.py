@@ -44,7 +44,8 @@ class Report:
 
 DRIFT_CAPTION = (
     "The drift canary, a fixed matrix product and memory copy timed at the start, before and after every "
-    "benchmark and at the end: max/min of its time over the run (1.000 = the machine kept its speed). Steal is "
+    f"benchmark and at the end (each machine's newest {drift.DRIFT_RUNS} runs): max/min of its time over the run "
+    "(1.000 = the machine kept its speed). Steal is "
     "the share of CPU time the hypervisor gave to other guests, iowait the share spent waiting for I/O "
     "(/proc/stat); neither shows in the pressure stalls."
 )
