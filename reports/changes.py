@@ -166,7 +166,16 @@ def baseline_is_earlier(base_run: Run, cur_run: Run) -> bool:
     return base_run.datetime is None or cur_run.datetime is None or base_run.datetime <= cur_run.datetime
 
 
-def _pair_rows(base_run, cur_run, base, cur, keys, history, threshold, z) -> list[dict]:
+def _pair_rows(
+    base_run: Run,
+    cur_run: Run,
+    base: pd.DataFrame,
+    cur: pd.DataFrame,
+    keys: list[str],
+    history: list[pd.DataFrame],
+    threshold: float,
+    z: float,
+) -> list[dict]:
     """The rows of one (baseline, current) pair: normalise, estimate the spread, judge."""
     device = {k: drift.canary_device(cur.at[k, "device"]) for k in keys}
     raw = {k: verdicts.log_ratio(cur.at[k, "median_s"], base.at[k, "median_s"]) for k in keys}
@@ -238,7 +247,7 @@ def _canary_log(base_run: Run, cur_run: Run, old: pd.Series, new: pd.Series) -> 
     return verdicts.log_ratio(drift.run_index(cur_run, new["device"]), drift.run_index(base_run, old["device"]))
 
 
-def _history_spread(keys, history) -> dict[str, float]:
+def _history_spread(keys: list[str], history: list[pd.DataFrame]) -> dict[str, float]:
     """Per benchmark: the sd of a difference of two runs from the machine's earlier runs. Each run's
     log median is normalised by the canary beside the benchmark when every run has one, else by
     the run's common shift over all benchmarks (median polish)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
+from bench import canary
 from bench.hardware.readings import parse_proc_stat
 from reports.load import load_runs
 from reports.report import build_report
@@ -66,3 +68,31 @@ def test_proc_stat_steal_and_iowait() -> None:
     assert parse_proc_stat(text) == {"total": 1208, "steal": 30, "iowait": 20, "guest": 8}
     assert parse_proc_stat("cpu  1 2 3 4\n") == {"total": 10, "steal": 0, "iowait": 0, "guest": 0}
     assert parse_proc_stat("") is None and parse_proc_stat("cpu 1 2\n") is None
+
+
+def test_canary_in_process_records_every_device_and_drift() -> None:
+    session = canary.start(["cpu"])
+    extra: dict = {}
+    with session.around(extra, "test_x"):
+        pass
+    record = session.record()
+    assert [s["label"] for s in record["samples"]] == ["start", "before test_x", "after test_x"]
+    assert set(extra["canary"]) == {"before", "after"} and extra["canary"]["before"]["cpu"] > 0
+    assert record["drift"]["cpu"] >= 1.0 and "unavailable" not in record
+    assert canary.drift([{"devices": {"cpu": {"index_s": 2.0}}}, {"devices": {"cpu": {"index_s": 3.0}}}]) == {
+        "cpu": 1.5
+    }
+
+
+def test_a_device_without_a_canary_is_recorded_as_unavailable() -> None:
+    session = canary.start(["cuda:99"])  # no such device here (or no CUDA at all)
+    assert "cuda:99" in session.unavailable and session.record()["unavailable"]["cuda:99"]
+    assert set(session.samples[0]["devices"]) == {"cpu"}
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_canary_is_timed_beside_the_cpu_one() -> None:
+    session = canary.start(["cpu", "cuda:0"])
+    sample = session.samples[0]["devices"]
+    assert set(sample) == {"cpu", "cuda:0"} and sample["cuda:0"]["mm_s"] > 0
