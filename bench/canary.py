@@ -3,7 +3,7 @@
 A shared machine changes speed under a run (hypervisor steal, the host's clocks, neighbours on
 the caches and memory bus) and pressure stall information sees none of it. The canary measures
 it directly: a fixed matrix product plus a fixed memory copy per device, best of a few repeats
-(a few ms), timed at the session's start, right before and after every benchmark, and at the
+on one CPU thread (a few ms), timed at the session's start, right before and after every benchmark, and at the
 end. Its time is the run's machine-speed index; the report divides run-over-run ratios by the
 canary's ratio, and marks benchmarks measured while the canary moved.
 
@@ -46,9 +46,28 @@ class Probe:
 
     def time(self, repeats: int = REPEATS) -> dict[str, float]:
         """Best-of-``repeats`` seconds of the mm and the copy, and their geometric mean (the index)."""
-        mm_s = min(time_batch(self.mm, self.clock, 1) for _ in range(repeats))
-        copy_s = min(time_batch(self.copy, self.clock, 1) for _ in range(repeats))
+        with one_cpu_thread():
+            mm_s = min(time_batch(self.mm, self.clock, 1) for _ in range(repeats))
+            copy_s = min(time_batch(self.copy, self.clock, 1) for _ in range(repeats))
         return {"mm_s": mm_s, "copy_s": copy_s, "index_s": math.sqrt(mm_s * copy_s)}
+
+
+@contextmanager
+def one_cpu_thread() -> Iterator[None]:
+    """torch on one CPU thread while the canary runs. With a thread pool, a few-ms mm on an
+    oversubscribed machine waits at the pool's barrier for whichever thread was descheduled:
+    measured on a 2-core VM at load 10, a 256x256 mm took 0.6 to 87 ms on 2 threads (median 73)
+    and 0.90 to 1.02 ms on one. One thread reads the core's speed (steal, clocks, neighbours on
+    caches and memory), which is what the index is for."""
+    threads = torch.get_num_threads()
+    if threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def make_probe(device: str) -> Probe:
@@ -104,7 +123,9 @@ class Canary:
     def record(self) -> dict[str, Any]:
         """The run's canary for machine_info: workload, every sample, and drift = max/min per device."""
         out = {
-            "workload": {p.device: {**p.sizes, "dtype": "float32", "repeats": REPEATS} for p in self.probes},
+            "workload": {
+                p.device: {**p.sizes, "dtype": "float32", "repeats": REPEATS, "cpu_threads": 1} for p in self.probes
+            },
             "drift": drift(self.samples),
             "samples": self.samples,
         }
