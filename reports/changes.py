@@ -179,25 +179,28 @@ def _pair_rows(
     """The rows of one (baseline, current) pair: normalise, estimate the spread, judge."""
     device = {k: drift.canary_device(cur.at[k, "device"]) for k in keys}
     raw = {k: verdicts.log_ratio(cur.at[k, "median_s"], base.at[k, "median_s"]) for k in keys}
-    canary = {k: _canary_log(base_run, cur_run, base.loc[k], cur.loc[k]) for k in keys}
-    factor, basis = {}, {}
+    positions = {run.path: drift.sample_positions(run) for run in (base_run, cur_run)}
+    canary = {k: _canary_log(base_run, cur_run, base.loc[k], cur.loc[k], positions) for k in keys}
+    factor, basis, sd, source = {}, {}, {}, {}
     for dev in set(device.values()):
         group = [k for k in keys if device[k] == dev]
         shift = verdicts.common_shift([raw[k] for k in group])
+        by_suite = dict.fromkeys(group, shift if math.isfinite(shift) else 0.0)
+        by_canary = {k: canary[k] if math.isfinite(canary[k]) else by_suite[k] for k in group}
+        # The canary is the better model of this pair's drift only if it explains the benchmarks
+        # at least as well as one common shift does (less scatter left after dividing by it).
+        spreads = {name: verdicts.robust_sd([raw[k] - f[k] for k in group]) for name, f in
+                   (("canary", by_canary), ("suite", by_suite))}  # fmt: skip
+        use_canary = any(math.isfinite(canary[k]) for k in group) and not (
+            spreads["suite"] < spreads["canary"]  # NaN compares False: keep the canary
+        )
+        chosen = by_canary if use_canary else by_suite
         for k in group:
-            if math.isfinite(canary[k]):
-                factor[k], basis[k] = canary[k], verdicts.BASIS_CANARY
-            elif math.isfinite(shift):
-                factor[k], basis[k] = shift, verdicts.BASIS_SUITE
-            else:
-                factor[k], basis[k] = 0.0, verdicts.BASIS_NONE
+            factor[k] = chosen[k]
+            basis[k] = (verdicts.BASIS_CANARY if use_canary and math.isfinite(canary[k])
+                        else verdicts.BASIS_SUITE if math.isfinite(shift) else verdicts.BASIS_NONE)  # fmt: skip
+            sd[k], source[k] = spreads["canary" if use_canary else "suite"], "this pair's benchmarks"
     normalised = {k: raw[k] - factor[k] for k in keys}
-    sd, source = {}, {}
-    for dev in set(device.values()):
-        group = [k for k in keys if device[k] == dev]
-        pair_sd = verdicts.robust_sd([normalised[k] for k in group])
-        sd |= dict.fromkeys(group, pair_sd)
-        source |= dict.fromkeys(group, "this pair's benchmarks")
     if len(history) >= verdicts.MIN_HISTORY:
         for k, value in _history_spread(keys, history).items():
             if math.isfinite(value):
@@ -237,9 +240,16 @@ def _pair_rows(
     return rows
 
 
-def _canary_log(base_run: Run, cur_run: Run, old: pd.Series, new: pd.Series) -> float:
-    """log of the canary's ratio current/baseline around this benchmark (the faster sample beside
-    it), else of the two runs' typical canary; NaN when either run has none."""
+def _canary_log(base_run: Run, cur_run: Run, old: pd.Series, new: pd.Series, positions: dict) -> float:
+    """log of the canary's ratio current/baseline around this benchmark: the median of the samples
+    beside it (drift.smoothed_index), else the faster of its own two, else the two runs' typical
+    canary; NaN when either run has none."""
+    smoothed = verdicts.log_ratio(
+        drift.smoothed_index(cur_run, positions[cur_run.path], new["fullname"], new["device"]),
+        drift.smoothed_index(base_run, positions[base_run.path], old["fullname"], old["device"]),
+    )
+    if math.isfinite(smoothed):
+        return smoothed
     local = verdicts.log_ratio(drift.local_index(new["extra"], new["device"]),
                                drift.local_index(old["extra"], old["device"]))  # fmt: skip
     if math.isfinite(local):
@@ -248,25 +258,16 @@ def _canary_log(base_run: Run, cur_run: Run, old: pd.Series, new: pd.Series) -> 
 
 
 def _history_spread(keys: list[str], history: list[pd.DataFrame]) -> dict[str, float]:
-    """Per benchmark: the sd of a difference of two runs from the machine's earlier runs. Each run's
-    log median is normalised by the canary beside the benchmark when every run has one, else by
-    the run's common shift over all benchmarks (median polish)."""
+    """Per benchmark: the sd of a difference of two runs from the machine's earlier runs, each run's
+    log medians less that run's common shift (one step of median polish): a canary sample is too
+    noisy on a busy machine to normalise one old run by, the shift of a whole run is not."""
     raw: dict[str, dict[int, float]] = {}
-    canary: dict[str, dict[int, float]] = {}
     for i, run in enumerate(history):
         for k in keys:
             if k in run.index and run.at[k, "median_s"] > 0:
                 raw.setdefault(k, {})[i] = math.log(run.at[k, "median_s"])
-                local = drift.local_index(run.at[k, "extra"], run.at[k, "device"])
-                canary.setdefault(k, {})[i] = math.log(local) if local > 0 else math.nan
     effects = verdicts.run_effects(raw)
-    per_key = {}
-    for k, by_run in raw.items():
-        if all(math.isfinite(canary[k][i]) for i in by_run):
-            values = [v - canary[k][i] for i, v in by_run.items()]
-        else:
-            values = [v - effects.get(i, 0.0) for i, v in by_run.items()]
-        per_key[k] = verdicts.history_sd(values)
+    per_key = {k: verdicts.history_sd([v - effects.get(i, 0.0) for i, v in runs.items()]) for k, runs in raw.items()}
     return verdicts.spread_from_history(per_key)
 
 

@@ -64,6 +64,35 @@ def run_drift(run: Run) -> dict[str, float]:
     return out
 
 
+#: Samples on each side of a benchmark's own two that its smoothed canary takes the median of.
+WINDOW = 3
+
+
+def sample_positions(run: Run) -> dict[str, list[int]]:
+    """Where each benchmark's "before"/"after" canary samples sit in the run's samples, by nodeid."""
+    out: dict[str, list[int]] = {}
+    for i, sample in enumerate(run_samples(run)):
+        label = str(sample.get("label", ""))
+        for prefix in ("before ", "after "):
+            if label.startswith(prefix):
+                out.setdefault(label[len(prefix) :], []).append(i)
+    return out
+
+
+def smoothed_index(
+    run: Run, positions: dict[str, list[int]], fullname: str, device: Any, window: int = WINDOW
+) -> float:
+    """The machine's speed around one benchmark: the median canary of its own two samples and the
+    ``window`` samples on each side. One canary can still catch a burst; the median of a few
+    neighbours follows a lasting change of speed but not a burst. NaN where the run has no samples."""
+    where = positions.get(fullname)
+    if not where:
+        return math.nan
+    samples = run_samples(run)
+    values = sample_indexes(samples[max(0, min(where) - window) : max(where) + window + 1], canary_device(device))
+    return statistics.median(values) if values else math.nan
+
+
 def benchmark_canary(extra: Any, device: Any) -> tuple[float, float]:
     """(before, after) canary seconds around one benchmark, NaN where not recorded."""
     canary = extra.get("canary") if isinstance(extra, dict) else None

@@ -6,13 +6,14 @@ on caches and memory), by more than that scatter, so the test calls most benchma
 nothing but the machine changed. Two corrections, pure functions here, used by reports/changes.py:
 
 1. **Normalise by the machine's speed.** Divide each ratio current/baseline by the drift canary's
-   ratio around the same benchmark (a fixed workload timed before and after it). Without a canary,
-   by the pair's common shift: the median ratio of every benchmark of that device, so a machine
-   that became uniformly slower reads as no change (a uniform slowdown of the code reads the same:
-   only a canary tells them apart, and the shift is shown).
+   ratio around the same benchmark (the median of the canary samples beside it), or by the pair's
+   common shift (the median ratio of every benchmark of that device), whichever leaves less scatter
+   across the pair's benchmarks: on a busy machine a canary can move where the benchmarks did not.
+   A machine that became uniformly slower reads as no change (a uniform slowdown of the code reads
+   the same under the common shift: only a canary tells them apart, and the machine ratio is shown).
 2. **Compare with the run-to-run spread.** The normalised log ratio must exceed ``Z`` standard
    deviations of a difference of two runs: from history (per benchmark, >= ``MIN_HISTORY`` earlier
-   runs of the machine, each normalised the same way; never below the machine's typical spread)
+   runs of the machine, each less its common shift; never below the machine's typical spread)
    or, without history, from the scatter of the pair's normalised log ratios across its benchmarks
    (1.4826 x MAD: robust to the few real changes).
 

@@ -12,6 +12,7 @@ import math
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reports import changes, drift, verdicts
@@ -125,23 +126,22 @@ def test_runs_without_a_canary_are_normalised_by_the_suite_median(tmp_path: Path
 
 
 def test_history_sets_the_noise_band(tmp_path: Path) -> None:
-    """Four earlier runs whose benchmarks wander by +-10 % run to run: a 12 % change stays inside
-    the machine's spread; a 60 % one does not."""
+    """Four earlier runs whose benchmarks wander run to run (log-normal, sd 5 %): a 12 % change of
+    everything against an unchanged canary stays inside the machine's spread; a doubling does not."""
+    rng = np.random.default_rng(7)
     base = add_canary(real_run(), CANARY_S)
     name = "bench/kernels/bench_matmul.py::test_matmul[mm-cpu-float32-1025]"
     history = [add_canary(later(copy.deepcopy(base), h), CANARY_S) for h in range(4)]
-    for h, run in enumerate(history):
-        for i, bench in enumerate(run["benchmarks"]):
-            scale_times(bench, 1.1 if (i + h) % 2 else 1 / 1.1)
-    noisy = slowed(history[-1], 1.12, canary=CANARY_S)
-    write(tmp_path / "a", *history, later(noisy, 4))
+    for run in history:
+        for bench in run["benchmarks"]:
+            scale_times(bench, float(np.exp(rng.normal(0, 0.05))))
+    write(tmp_path / "a", *history, later(slowed(history[-1], 1.12, canary=CANARY_S), 4))
     table = table_for(tmp_path / "a")
     assert table["basis"].str.contains("history of 4 runs").all()
     assert set(table["verdict"]) == {changes.SAME}
     assert (table["% noise band"] > 0.12).all()
 
-    real = slowed(history[-1], 1.6, canary=CANARY_S, only=name)
-    write(tmp_path / "b", *history, later(real, 4))
+    write(tmp_path / "b", *history, later(slowed(history[-1], 2.0, canary=CANARY_S, only=name), 4))
     table = table_for(tmp_path / "b")
     assert table.loc[table["verdict"] != changes.SAME, "benchmark"].tolist() == ["test_matmul[mm-cpu-float32-1025]"]
 
