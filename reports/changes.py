@@ -41,8 +41,9 @@ def test_description(threshold: float = THRESHOLD, alpha: float = ALPHA, z: floa
         test = "the 95 % bootstrap interval of the ratio of medians excluding 1 (scipy not installed)"
     return (
         "Each ratio current / baseline is first divided by the machine ratio: how much the machine itself "
-        "moved, read from the drift canary timed beside each benchmark (or, for runs without a canary, the "
-        "median ratio of all the pair's benchmarks on that device). A verdict then needs three things: "
+        "moved, read from the drift canary timed beside each benchmark or from the median ratio of all the "
+        "pair's benchmarks on that device, whichever leaves less scatter (always the latter for runs without "
+        "a canary; 'basis' says which). A verdict then needs three things: "
         f"{test} on the normalised rounds, a change above {threshold:.0%}, and a change outside the noise band, "
         f"{z:g} standard deviations of the machine's own run-to-run spread (from its earlier runs, else from "
         "the scatter of this pair's normalised ratios). 'within-run verdict' is the test alone, as earlier "

@@ -152,9 +152,10 @@ def build_report(
     pairs = changes.baseline_pairs(runs, baseline)
     change_table = changes.changes_table(results, runs, pairs, threshold=threshold)
     listed, folded = changes.listed_changes(change_table)
-    change_tables = _table("changes", "Changes", "", listed)
+    summary_tables = _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))
+    # kept when every row folded: the note says so, and the CSV still has the table's columns
+    change_tables = [Table("changes", "Changes", "", listed)] if not change_table.empty else []
     if folded:
-        change_tables = change_tables or [Table("changes", "Changes", "", listed)]
         change_tables[0].notes.append(f"{folded} benchmarks with no change are not listed.")
     change_section = Section(
         "changes",
@@ -163,8 +164,7 @@ def build_report(
          + (f"the chosen baseline {baseline.label}" if baseline else "its previous run (by datetime)")
          + ". " + changes.test_description(threshold)
          + " 'no raw data' means a run was saved without --benchmark-save-data, so no verdict is possible."),
-        _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))
-        + change_tables,
+        summary_tables + change_tables,
         empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
     )  # fmt: skip
 
