@@ -338,3 +338,52 @@ def bench_opts(pytestconfig: pytest.Config) -> BenchOptions:
 @pytest.fixture(scope="session")
 def timing_policy(pytestconfig: pytest.Config) -> TimingPolicy:
     return timing_policy_from(pytestconfig)
+
+
+# --- Drift canary (issue 15): bench/canary.py, timed at the start, around each benchmark, at the end.
+# Hook functions carry their own names (specname), so other blocks may implement the same hooks.
+_CANARY = pytest.StashKey[object]()
+
+
+@pytest.hookimpl(specname="pytest_addoption")
+def pytest_addoption_canary(parser: pytest.Parser) -> None:
+    parser.getgroup("bench").addoption(
+        "--bench-no-canary",
+        action="store_true",
+        default=False,
+        help="do not time the drift canary (a few ms before and after every benchmark)",
+    )
+
+
+@pytest.hookimpl(specname="pytest_sessionstart")
+def pytest_sessionstart_canary(session: pytest.Session) -> None:
+    config = session.config
+    if config.getoption("bench_no_canary") or config.getoption("benchmark_disable", False):
+        return
+    from bench import canary
+
+    devices = [d.name for d in bench_options(config).devices if d.skip_reason is None]
+    config.stash[_CANARY] = canary.start(devices)
+
+
+@pytest.hookimpl(wrapper=True, specname="pytest_runtest_call")
+def pytest_runtest_call_canary(item: pytest.Item):
+    canary = item.config.stash.get(_CANARY, None)
+    fixture = getattr(item, "funcargs", {}).get("benchmark")
+    if canary is None or fixture is None or not getattr(fixture, "enabled", False):
+        return (yield)
+    with canary.around(fixture.extra_info, item.nodeid):
+        return (yield)
+
+
+@pytest.hookimpl(specname="pytest_benchmark_update_json")
+def pytest_benchmark_update_json_canary(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
+    from contract.schema import MACHINE_KEY
+
+    canary = config.stash.get(_CANARY, None)
+    harness = output_json.get("machine_info", {}).get(MACHINE_KEY)
+    if canary is None or not isinstance(harness, dict):
+        return
+    if not canary.samples or canary.samples[-1]["label"] != "end":
+        canary.sample("end")
+    harness["canary"] = canary.record()

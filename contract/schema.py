@@ -254,6 +254,7 @@ SOFTWARE_FIELDS = field_names(records.Software)
 VOLATILE_MACHINE_PATHS = (
     "harness.bandwidth",
     "harness.collection_s",
+    "harness.canary",  # the drift canary's samples (bench/canary.py)
     "harness.cpu.reported_mhz",  # /proc/cpuinfo "cpu MHz" is cpu0's current clock on bare metal
     "cpu.hz_actual",
     "cpu.hz_actual_friendly",

@@ -1,6 +1,9 @@
-"""Command line: ``python -m reports build [PATHS...] [--output F] [--format html|md|csv] [--baseline F]``.
+"""Command line: ``python -m reports build [PATHS...] [--output F] [--format html|md|csv] [--baseline F]``
+and ``python -m reports check [PATHS...] [--baseline RUN] [--threshold 0.05]``.
 
-Exit codes: 0 report written, 2 usage error or no usable input (nothing to report), 1 bad baseline.
+build exits 0 report written, 2 usage error or no usable input (nothing to report), 1 bad baseline.
+check (the regression gate) exits 1 when a benchmark is significantly slower, 0 when none is, 2 on
+bad input (no runs, an unreadable baseline).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports import render
+from reports import changes, render
 from reports.changes import THRESHOLD
+from reports.frame import results_frame
 from reports.load import DEFAULT_PATHS, load_runs
 from reports.report import build_report, select_baseline, summary_line
 
@@ -46,6 +50,18 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--title", default="Benchmark report")
     b.add_argument("--no-plots", action="store_true", help="tables only (faster)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no warnings, only errors")
+    c = sub.add_parser(
+        "check",
+        help="regression gate: exit 1 when any benchmark is significantly slower than its baseline (for CI)",
+    )
+    c.add_argument("paths", nargs="*", default=list(DEFAULT_PATHS), help="storage folders, files or globs")
+    c.add_argument("--baseline", help="saved run to compare with (default: each machine's previous run)")
+    c.add_argument(
+        "--threshold",
+        type=float,
+        default=THRESHOLD,
+        help=f"smallest relative change that can fail the gate (default {THRESHOLD})",
+    )
     return p  # fmt: skip
 
 
@@ -92,10 +108,53 @@ def build(args: argparse.Namespace) -> int:
     return 0
 
 
+def check(args: argparse.Namespace) -> int:
+    """The regression gate: the changes section's verdicts, offenders printed, no report written."""
+    paths = list(args.paths)
+    if args.baseline and args.baseline not in paths:
+        paths.append(args.baseline)
+    loaded = load_runs(paths, progress=False)
+    for path, reason in loaded.skipped:
+        print(f"warning: skipped {path}: {reason}", file=sys.stderr)
+    if not loaded.runs:
+        print(f"error: no saved benchmark runs found in {', '.join(map(str, args.paths))}", file=sys.stderr)
+        return 2
+    baseline = None
+    if args.baseline:
+        baseline = select_baseline(loaded.runs, args.baseline)
+        if baseline is None:
+            print(f"error: --baseline {args.baseline} is not a readable saved run", file=sys.stderr)
+            return 2
+    pairs = changes.baseline_pairs(loaded.runs, baseline)
+    if not pairs:
+        print(
+            "error: nothing to compare: every machine has a single run (or its runs share no benchmark)",
+            file=sys.stderr,
+        )
+        return 2
+    results, _ = results_frame(loaded.runs)
+    table = changes.changes_table(results, loaded.runs, pairs, threshold=args.threshold)
+    slower = changes.offenders(table)
+    for row in slower.itertuples(index=False):
+        print(
+            f"SLOWER {row.machine} {row.benchmark}: {row[table.columns.get_loc('normalised ratio')]:.3f}x "
+            f"(measured {row.ratio:.3f}x, machine {row[table.columns.get_loc('machine ratio')]:.3f}x; "
+            f"{row.basis})"
+        )
+    counts = table["verdict"].value_counts()
+    print(
+        f"{len(slower)} slower, {counts.get(changes.FASTER, 0)} faster, {counts.get(changes.SAME, 0)} no change, "
+        f"{counts.get(changes.NO_DATA, 0)} without raw data; {len(pairs)} run pairs compared"
+    )
+    return 1 if len(slower) else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "build":
         return build(args)
+    if args.command == "check":
+        return check(args)
     return 2  # pragma: no cover - argparse rejects other commands
 
 

@@ -77,7 +77,7 @@ def formatter(column: str) -> Any:
         return fmt_p
     if "GFLOP/s" in column or "GB/s" in column:
         return fmt_rate
-    if column in ("ratio", "penalty", "cold penalty", "scratch/framework") or column.endswith("val accuracy"):
+    if column in ("penalty", "cold penalty", "scratch/framework") or column.endswith(("ratio", "val accuracy")):
         return fmt_ratio
     return fmt_plain
 

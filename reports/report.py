@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from reports import changes, history, plots, roofline, tables, workloads
+from reports import changes, drift, history, plots, roofline, tables, workloads
 from reports import study as study_section
 from reports.frame import results_frame
 from reports.load import Loaded, Run
@@ -40,6 +40,20 @@ class Report:
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]
+
+
+DRIFT_CAPTION = (
+    "The drift canary, a fixed matrix product and memory copy timed at the start, before and after every "
+    f"benchmark and at the end (each machine's newest {drift.DRIFT_RUNS} runs): max/min of its time over the run "
+    "(1.000 = the machine kept its speed). Steal is "
+    "the share of CPU time the hypervisor gave to other guests, iowait the share spent waiting for I/O "
+    "(/proc/stat); neither shows in the pressure stalls."
+)
+MOVED_CAPTION = (
+    f"Each machine's newest results whose canary moved by more than {drift.DRIFT_MARK:.0%} between the start "
+    "and the end of the benchmark: the machine changed speed while they were timed, so read their absolute "
+    "times with care."
+)
 
 
 def _table(slug: str, title: str, caption: str, frame: pd.DataFrame) -> list[Table]:
@@ -76,8 +90,11 @@ def build_report(
         "machine's newest result of every benchmark; section 5 compares runs. CPU contention is the share of "
         "timed time in which some task waited for a CPU (Linux pressure stall information): well above a few "
         "percent, the machine was shared while it measured, so trust its ratios more than its absolute times.",
-        _table("runs", "Runs per machine", "", tables.runs_table(runs)),
-    )
+        _table("runs", "Runs per machine", "", tables.runs_table(runs))
+        + _table("drift", "Machine drift per run", DRIFT_CAPTION, drift.drift_table(runs))
+        + _table("drift-moved", "Benchmarks measured while the machine changed speed", MOVED_CAPTION,
+                 drift.moved_table(runs)),
+    )  # fmt: skip
 
     machines = Section(
         "machines",
@@ -105,13 +122,16 @@ def build_report(
     )
 
     training_rows = tables.training_table(results)
+    training_tables = _table("training", "Training by depth", "", training_rows)
+    for table in training_tables:  # issue 15: standalone medians that contradict the interleaved ratio
+        table.notes.extend(drift.standalone_disagreements(results))
     training = Section(
         "training",
         "3. Framework vs scratch (MLP training by depth)",
         "Time per step and per epoch of the framework and from-scratch implementations, and their ratio with "
         "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
         "a ratio that grows with depth means per-layer overhead dominates.",
-        _table("training", "Training by depth", "", training_rows),
+        training_tables,
         [("scratch/framework with its 95 % interval against depth, by machine and device", svg)]
         if figures and (svg := plots.training_svg(training_rows)) is not None
         else [],
@@ -149,6 +169,12 @@ def build_report(
 
     pairs = changes.baseline_pairs(runs, baseline)
     change_table = changes.changes_table(results, runs, pairs, threshold=threshold)
+    listed, folded = changes.listed_changes(change_table)
+    summary_tables = _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))
+    # kept when every row folded: the note says so, and the CSV still has the table's columns
+    change_tables = [Table("changes", "Changes", "", listed)] if not change_table.empty else []
+    if folded:
+        change_tables[0].notes.append(f"{folded} benchmarks with no change are not listed.")
     change_section = Section(
         "changes",
         "5. Changes between runs",
@@ -156,8 +182,7 @@ def build_report(
          + (f"the chosen baseline {baseline.label}" if baseline else "its previous run (by datetime)")
          + ". " + changes.test_description(threshold)
          + " 'no raw data' means a run was saved without --benchmark-save-data, so no verdict is possible."),
-        _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))
-        + _table("changes", "Every benchmark", "", change_table),
+        summary_tables + change_tables,
         empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
     )  # fmt: skip
 

@@ -81,6 +81,7 @@ def cpu_readings() -> dict[str, Any]:
     load = read_text("/proc/loadavg")
     out["loadavg_1m"] = float(load.split()[0]) if load else None
     out["cpu_pressure_some_us"] = parse_pressure_total_us(read_text("/proc/pressure/cpu") or "")
+    out.update(cpu_time_readings())
     return out
 
 
@@ -273,3 +274,34 @@ def sampled(device: str, interval_s: float = SAMPLE_INTERVAL_S) -> Iterator[dict
     finally:
         samples = sampler.stop()
         out.update(aggregate_samples(samples, max_clock, counter_deltas(before, counters()), sampler.errors))
+
+
+# --- CPU time accounting (issue 15): steal, iowait and guest ticks beside the pressure stalls ---
+
+#: Fields of the aggregate "cpu" line of /proc/stat, in order (USER_HZ ticks since boot).
+PROC_STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice")
+
+
+def parse_proc_stat(text: str) -> dict[str, int] | None:
+    """Ticks of the aggregate "cpu" line: total, steal, iowait, guest. Steal is time the hypervisor
+    gave this guest's vCPUs to someone else, which no reading inside the guest (PSI included) sees.
+    The total counts the first eight fields: guest time is already inside user time."""
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "cpu":
+            values = dict(zip(PROC_STAT_FIELDS, (int(v) for v in parts[1:] if v.isdigit()), strict=False))
+            if len(values) < 4:
+                return None
+            return {
+                "total": sum(values.get(k, 0) for k in PROC_STAT_FIELDS[:8]),
+                "steal": values.get("steal", 0),
+                "iowait": values.get("iowait", 0),
+                "guest": values.get("guest", 0) + values.get("guest_nice", 0),
+            }
+    return None
+
+
+def cpu_time_readings() -> dict[str, Any]:
+    """{"cpu_ticks": {total, steal, iowait, guest}} from /proc/stat, None where there is none;
+    the growth between two readings over the growth of "total" is the share stolen (or waiting)."""
+    return {"cpu_ticks": parse_proc_stat(read_text("/proc/stat") or "")}
