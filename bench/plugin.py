@@ -21,14 +21,13 @@ from bench.options import DEFAULT_SIZES, parse_devices, parse_list, parse_sizes
 from bench.timing import TimingPolicy
 from contract.schema import OPS, PRECISIONS
 
-# Your own workloads (issue 17): the torch_benchmark fixture and its option, docs/workloads.md.
-pytest_plugins = ["bench.fixture"]
+# Plugins wired here, so this file stays the one place they are registered:
+# - bench.fixture: your own workloads (issue 17), the torch_benchmark fixture and its option, docs/workloads.md;
+# - bench.summary: the answers at the end of a session (issue 14), records kept as benchmarks finish.
+pytest_plugins = ["bench.fixture", "bench.summary"]
 
 T = TypeVar("T")
 
-# The answers at the end of a session (issue 14): bench/summary.py holds its own hooks (records kept as
-# benchmarks finish, the terminal summary); naming it here keeps this file the one place plugins are wired.
-pytest_plugins = ["bench.summary"]
 _SESSION_CACHE = pytest.StashKey[dict]()
 
 CPU_DEFAULT_PRECISIONS = ("float32",)

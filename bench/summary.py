@@ -249,6 +249,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     records = config.stash.get(_RECORDS, [])
     if not records:
         return
+    if all((r.get("timing") or {}).get("clock") == "disabled" for r in records):
+        # A smoke pass ran each body once, untimed: its one-round "penalties" would read as answers.
+        terminalreporter.section(TITLE)
+        terminalreporter.write_line("timing disabled (--benchmark-disable): the bodies ran once, untimed; no answers")
+        return
     harness = config.stash.get(_SAVED, {}).get("harness")
     saved, folder = saved_files(config)
     lines = summary_lines(records, harness, saved, folder, short=config.getoption("verbose") < 0)

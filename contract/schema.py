@@ -114,33 +114,11 @@ PER_SIZE_COLD_FIELDS = ("cold_median_s", "cold_data", "cold_penalty", "cold_pena
 
 
 #: A user's workload timed by the ``torch_benchmark`` fixture (bench/fixture.py, docs/workloads.md).
-WORKLOAD_FIELDS = COMMON_FIELDS + (
-    "precision",  # dtype name, "float32-tf32" on CUDA with TF32 matmuls allowed: the key of the peak it is read against
-    "tf32",  # bool: TF32 matmul math was allowed during the measurement (CUDA)
-    "dtype_source",  # "argument" | "result" (the returned tensor's) | "torch default (...)"
-    "bound",  # "compute" | "memory" | None: the limit the user asked to read it against
-    "flops",  # floating-point operations per call as the user counted them, or None
-    "bytes",  # minimum bytes moved per call as the user counted them, or None
-    "gflops",  # flops / median / 1e9 (None without flops or in a smoke pass)
-    "gbps",  # bytes / median / 1e9
-    "readings",
-)
+WORKLOAD_FIELDS = field_names(records.Workload)
 
 #: ``torch_benchmark.compare``: several implementations of the same work, interleaved round by round;
-#: pytest-benchmark's stats describe one whole sweep, the per-workload fields below are what count.
-WORKLOAD_COMPARE_FIELDS = COMMON_FIELDS + (
-    "precision", "tf32", "dtype_source", "bound", "flops", "bytes",  # as in WORKLOAD_FIELDS, shared by all
-    "workloads",  # list[str]: the names, in the order given
-    "baseline",  # the name every ratio is relative to
-    "iterations",  # {name: calls per round}
-    "data",  # {name: per-round seconds per call, in round order (round i of each is paired)}
-    "median_s",  # {name: median seconds per call}
-    "gflops",  # {name: flops / median / 1e9 or None}
-    "gbps",  # {name: bytes / median / 1e9 or None}
-    "ratio",  # {name: median over rounds of t(name)/t(baseline)} for every name but the baseline (> 1: slower)
-    "ratio_ci",  # {name: [low, high]} 95% paired bootstrap interval (contract.stats.paired_ratio)
-    "readings",
-)  # fmt: skip
+#: pytest-benchmark's stats describe one whole sweep; the per-workload fields (contract.records) are what count.
+WORKLOAD_COMPARE_FIELDS = field_names(records.WorkloadCompare)
 
 
 def study_value_label(value: Any) -> str:

@@ -304,6 +304,7 @@ def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
 
     out = []
     history = newest_runs(history)
+    history = history[history["datetime"].notna()]  # a run without a date has no place on a time axis (tables keep it)
     if history.empty:
         return out
     specs = (

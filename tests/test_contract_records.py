@@ -86,7 +86,13 @@ def test_whole_floats_count_as_integers_and_non_objects_are_empty() -> None:
 def test_field_tuples_are_derived_from_the_records() -> None:
     assert records.field_names(records.Matmul) == schema.MATMUL_FIELDS
     assert set(schema.COMMON_FIELDS) < set(schema.MATMUL_FIELDS) and "readings" in schema.MATMUL_FIELDS
-    assert schema.KINDS == ("matmul", "alignment", "training", "training-interleaved", "study")
+    assert schema.KINDS == (
+        "matmul", "alignment", "training", "training-interleaved", "study",
+        "workload", "workload-compare", "joint-search", "joint-best",
+    )  # fmt: skip
+    assert records.field_names(records.Workload) == schema.WORKLOAD_FIELDS
+    assert set(records.field_names(records.JointSearch)) <= set(schema.JOINT_SEARCH_FIELDS)
+    assert set(records.field_names(records.JointBest)) <= set(schema.JOINT_BEST_FIELDS)
     assert set(schema.TIMING_FIELDS) <= set(asdict(records.Timing.disabled()))
     assert schema.OPS == ("mm", "mv") and "float32-tf32" in schema.PRECISIONS
 

@@ -101,6 +101,18 @@ def test_quiet_session_prints_the_short_form(tmp_path: Path) -> None:
     assert "no hardware record" in summary  # nothing saved, so no peak to compare with
 
 
+def test_smoke_pass_prints_no_answers(tmp_path: Path) -> None:
+    """One untimed round per size is no penalty: the summary says so instead of printing one."""
+    proc = run_session(
+        "bench/kernels", "-k", "test_alignment and mm", "--bench-devices=cpu", "--bench-sizes=1024,1025",
+        "--benchmark-disable",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = proc.stdout[proc.stdout.index(TITLE) :]
+    assert "timing disabled (--benchmark-disable)" in summary
+    assert "worst n=" not in summary
+
+
 def alignment(op: str, penalties: dict[int, tuple[float, float, float]]) -> dict:
     return {
         "kind": "alignment",

@@ -52,7 +52,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def _joint_summary(terminalreporter, records: list[dict]) -> None:
     if not records:
         return
-    from reports.joint import answer
+    from contract.joint import answer
 
     terminalreporter.section("joint hyperparameter search (lr, epochs, layers, units: TPE vs random)")
     for dataset in dict.fromkeys(r["dataset"] for r in records):

@@ -15,8 +15,8 @@ from bench.study.joint_space import JointProfile, JointSetting, JointSpace
 from bench.study.model import INIT_LABELS
 from bench.study.train import Budget, SeedResult
 from bench.training.data import Dataset
+from contract.joint import best_one_at_a_time, joint_minus_one_at_a_time, trials_to_target_summary
 from contract.stats import ACCURACY_BOUNDS, INTERVAL_NOTE, mean_interval
-from reports.joint import best_one_at_a_time, joint_minus_one_at_a_time, trials_to_target_summary
 
 FIXED = ("activation", "init", "batch_size")  # what the joint search does not vary
 
