@@ -150,3 +150,20 @@ def test_interleaved_record_pairs_rounds() -> None:
     assert record["ratio"] == pytest.approx(1.5) and record["ratio_ci"] == pytest.approx([1.5, 1.5])
     assert record["step_s"] == {"framework": 1.0, "scratch": 1.5}
     assert record["impls"] == ["framework", "scratch"]
+
+
+def test_warm_step_estimate_times_only_steps_after_the_warm_ones() -> None:
+    """Count work, not time: a fake clock that advances one tick per step taken so far."""
+    from bench.training.runner import warm_step_estimate
+
+    taken = []
+
+    def step() -> None:
+        taken.append(len(taken))
+
+    def clock() -> float:
+        return float(len(taken) ** 2)  # later steps "cost" more: a cold start would read cheaper
+
+    estimate = warm_step_estimate(step, clock, warm_calls=3, timed_calls=2)
+    assert len(taken) == 5
+    assert estimate == (5**2 - 3**2) / 2  # only steps 4 and 5 were timed

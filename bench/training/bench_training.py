@@ -22,12 +22,19 @@ from bench.devices import split_devices, tf32_mode
 from bench.plugin import bench_options
 from bench.pytest_benchmark_adapter import median_seconds, round_data
 from bench.record import common_fields
-from bench.timing import make_clock, measure, measure_interleaved, time_batch
+from bench.timing import make_clock, measure, measure_interleaved
 from bench.training.cases import Config, cases, configs, widths_for
 from bench.training.data import device_data, load_dataset
 from bench.training.options import TrainingOptions, parse_training_options
 from bench.training.record import config_record, interleaved_record, rates
-from bench.training.runner import epoch_time, interleaved_rounds, measure_epochs, new_trainer, verify
+from bench.training.runner import (
+    epoch_time,
+    interleaved_rounds,
+    measure_epochs,
+    new_trainer,
+    verify,
+    warm_step_estimate,
+)
 from bench.training.step import FRAMEWORK, SCRATCH, evaluate
 from contract.records import Equivalence, Training, TrainingInterleaved
 from contract.schema import KIND_TRAINING, KIND_TRAINING_INTERLEAVED
@@ -114,7 +121,7 @@ def test_training_interleaved(benchmark, device, profile, depth, input_mode, tra
     with tf32_mode(False):  # true float32 math: the equivalence tolerance and the recorded dtype assume it
         steps = {impl: new_trainer(config, impl, dataset, opts).step for impl in (FRAMEWORK, SCRATCH)}
         clock = make_clock(config.device)
-        estimates = [time_batch(step, clock, 2) / 2 for step in steps.values()] if benchmark.enabled else []
+        estimates = [warm_step_estimate(step, clock) for step in steps.values()] if benchmark.enabled else []
         rounds = interleaved_rounds(estimates, timing_policy, opts.rounds, opts.full)
         result = measure_interleaved(benchmark, steps, config.device, timing_policy, rounds)
     record = TrainingInterleaved(

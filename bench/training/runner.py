@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bench.devices import tf32_mode
-from bench.timing import TimingPolicy, make_clock, recorded_readings, timing_record, use_clock, warm_up
+from bench.pytest_benchmark_adapter import use_clock
+from bench.timing import Clock, TimingPolicy, make_clock, recorded_readings, time_batch, timing_record, warm_up
 from bench.training.batches import make_batches
 from bench.training.cases import Config
 from bench.training.data import Dataset
@@ -76,6 +77,14 @@ def measure_epochs(benchmark: Any, trainer: Trainer, device: str, policy: Timing
     with recorded_readings(benchmark, device):
         benchmark.pedantic(trainer.step, rounds=epochs, iterations=steps_per_epoch, warmup_rounds=0)
     return {**timing_record(clock, warm, steps_per_epoch, epochs, policy), "epochs": epochs}
+
+
+def warm_step_estimate(step: Any, clock: Clock, warm_calls: int = 3, timed_calls: int = 2) -> float:
+    """Seconds per step after ``warm_calls`` untimed steps: the first steps of a fresh model pay for
+    allocation and lazy initialisation, and an estimate taken cold plans too few interleaved rounds."""
+    for _ in range(warm_calls):
+        step()
+    return time_batch(step, clock, timed_calls) / timed_calls
 
 
 def interleaved_rounds(step_estimates_s: list[float], policy: TimingPolicy, max_rounds: int, full: bool) -> int:
