@@ -1,6 +1,6 @@
 """Property-based test of the data contract: damaged real runs never break the report.
 
-Each example takes real saved runs (examples/runs, /work/shared/runs when present), trimmed to a
+Each example takes real saved runs (examples/runs, ../shared/runs when present), trimmed to a
 few benchmarks of every kind so one report builds quickly, applies 1-4 mutations anywhere in the
 JSON tree (a deleted key, a wrong type, NaN/inf, a huge or negative number, nested garbage,
 hostile text), and builds and renders the whole report beside an intact earlier run of the same
@@ -29,7 +29,7 @@ from reports.render import html
 from reports.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = (ROOT / "examples" / "runs", Path("/work/shared/runs"))
+SOURCES = (ROOT / "examples" / "runs", ROOT.parent / "shared" / "runs")  # shared/ lies beside the checkout
 HOSTILE = '<script>alert("fuzz")</script>'
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 FIGURE_EXAMPLES = int(os.environ.get("FUZZ_FIGURE_EXAMPLES", "3"))
