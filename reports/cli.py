@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports import changes, render
+from reports import changes, render, scope
 from reports.changes import THRESHOLD
 from reports.frame import results_frame
 from reports.load import DEFAULT_PATHS, load_runs
@@ -70,7 +70,7 @@ def build(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if args.baseline and args.baseline not in paths:
         paths.append(args.baseline)
-    loaded = load_runs(paths, progress=not args.quiet)
+    loaded = load_runs(paths, progress=not args.quiet, keep_raw=[args.baseline] if args.baseline else [])
     if not args.quiet:
         for path, reason in loaded.skipped:
             print(f"warning: skipped {path}: {reason}", file=sys.stderr)
@@ -113,7 +113,7 @@ def check(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if args.baseline and args.baseline not in paths:
         paths.append(args.baseline)
-    loaded = load_runs(paths, progress=False)
+    loaded = load_runs(paths, progress=False, keep_raw=[args.baseline] if args.baseline else [])
     for path, reason in loaded.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     if not loaded.runs:
@@ -132,7 +132,9 @@ def check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    results, _ = results_frame(loaded.runs)
+    # the pairs and the runs before each current one that give the run-to-run spread (changes.HISTORY_RUNS)
+    used = scope.used_runs(loaded.runs, changes.HISTORY_RUNS + 1, [r for pair in pairs for r in pair])
+    results, _ = results_frame(loaded.runs, used)
     table = changes.changes_table(results, loaded.runs, pairs, threshold=args.threshold)
     slower = changes.offenders(table)
     for row in slower.itertuples(index=False):

@@ -8,7 +8,7 @@ checks the fields, and one reader per kind (``READERS``) turns them into rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -344,11 +344,13 @@ def per_size_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, 
     return rows
 
 
-def results_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
-    """All results of all runs as one DataFrame (columns: COLUMNS), and reading warnings."""
+def results_frame(runs: Sequence[Run], only: Iterable[int] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """All results of all runs (or of the runs at indices ``only``; ``run`` stays the index into
+    ``runs``) as one DataFrame (columns: COLUMNS), and reading warnings."""
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for index, run in enumerate(runs):
+    for index in range(len(runs)) if only is None else only:
+        run = runs[index]
         for bench in run.benchmarks:
             bench_rows, bench_warnings = benchmark_rows(index, run, bench)
             rows.extend(bench_rows)

@@ -22,6 +22,9 @@ from contract.schema import MACHINE_KEY
 
 UNKNOWN = "unknown"
 DEFAULT_PATHS = (".benchmarks",)
+#: Runs per machine whose raw per-round data is kept whole: the newest ones, where the changes section
+#: finds its pairs. A fleet's older runs keep only what history draws (mm at n=1024), so memory stays flat.
+RAW_RUNS = 10
 
 
 @dataclass
@@ -189,11 +192,20 @@ def load_runs(
     *,
     progress: bool = True,
     stream: TextIO | None = None,
+    keep_raw: Sequence[str | os.PathLike[str]] = (),
+    raw_runs: int = RAW_RUNS,
 ) -> Loaded:
-    """Read every saved run under ``paths``; bad files become ``skipped`` entries, not errors."""
+    """Read every saved run under ``paths``; bad files become ``skipped`` entries, not errors.
+
+    Raw per-round data is kept whole for each machine's ``raw_runs`` newest runs and the files in
+    ``keep_raw`` (a --baseline); older runs keep only the data history uses (:func:`drop_raw_data`),
+    dropped as the files are read so that a year of runs never sits in memory at once.
+    """
     files, missing = find_files(paths)
     loaded = Loaded(skipped=list(missing))
     bar = Progress(len(files), stream, progress)
+    pinned = {Path(p).resolve() for p in keep_raw}
+    holders: dict[str, list[Run]] = {}  # per machine, the runs still holding all their raw data
     for i, path in enumerate(files, 1):
         run, reason = load_file(path)
         if run is None:
@@ -203,6 +215,12 @@ def load_runs(
             if reason:
                 loaded.warnings.append(f"{path}: {reason}")
             loaded.warnings.extend(run.warnings)
+            if path.resolve() not in pinned:
+                held = holders.setdefault(run.machine_id, [])
+                held.append(run)
+                if len(held) > raw_runs:
+                    held.sort(key=sort_key)
+                    drop_raw_data(held.pop(0))
         bar.update(i)
     loaded.runs.sort(key=sort_key)
     return loaded
@@ -221,6 +239,42 @@ def load_file(path: Path) -> tuple[Run | None, str]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return None, f"not valid JSON (truncated or not a saved run): {exc}"
     return parse_run(str(path), doc)
+
+
+def _mm_1024(info: dict[str, Any]) -> bool:
+    return info.get("op") == "mm" and info.get("kind") in ("matmul", "alignment")
+
+
+def drop_raw_data(run: Run) -> None:
+    """Forget ``run``'s per-round data (``stats.data``, ``per_size[n].data``, per-implementation ``data``)
+    except mm at n=1024, whose rounds give history its GFLOP/s interval; medians and saved intervals stay.
+
+    For runs no section compares round by round: an old run of a fleet holds ~0.5 MB of rounds.
+    """
+    kept = []
+    for bench in run.benchmarks:
+        info = bench.get("extra_info")
+        info = info if isinstance(info, dict) else {}
+        mm = _mm_1024(info)
+        stats = bench.get("stats")
+        if isinstance(stats, dict) and "data" in stats and not (mm and info.get("n") == 1024):
+            bench = bench | {"stats": {k: v for k, v in stats.items() if k != "data"}}
+        sizes = info.get("per_size")
+        if isinstance(sizes, dict):
+            info = info | {
+                "per_size": {
+                    size: {k: v for k, v in entry.items() if k != "data"}
+                    if isinstance(entry, dict) and not (mm and str(size) == "1024")
+                    else entry
+                    for size, entry in sizes.items()
+                }
+            }
+        if isinstance(info.get("data"), dict):
+            info = {k: v for k, v in info.items() if k != "data"}
+        if "extra_info" in bench and isinstance(bench["extra_info"], dict):
+            bench = bench | {"extra_info": info}
+        kept.append(bench)
+    run.benchmarks = kept
 
 
 def sort_key(run: Run) -> tuple[str, datetime, str]:

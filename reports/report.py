@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from reports import changes, drift, history, plots, roofline, tables, workloads
+from reports import changes, drift, history, plots, roofline, scope, tables, workloads
 from reports import study as study_section
 from reports.frame import results_frame
 from reports.load import Loaded, Run
@@ -71,6 +71,13 @@ ROOFLINE_CAPTION = (
 )
 
 
+def report_results(runs: Sequence[Run], baseline: Run | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The results frame of the runs the sections read (reports.scope): each machine's newest runs as
+    far back as the history figures go, the compared pairs, and older runs with benchmarks of their own."""
+    pairs = changes.baseline_pairs(runs, baseline)
+    return results_frame(runs, scope.used_runs(runs, history.FIGURE_RUNS, [r for pair in pairs for r in pair]))
+
+
 def build_report(
     loaded: Loaded,
     *,
@@ -78,10 +85,13 @@ def build_report(
     threshold: float = changes.THRESHOLD,
     title: str = "Benchmark report",
     figures: bool = True,
+    results: tuple[pd.DataFrame, list[str]] | None = None,
 ) -> Report:
-    """Every section of the report from the loaded runs."""
+    """Every section of the report from the loaded runs (``results``: their results frame and its
+    warnings when already built; else the frame of the runs the sections read, reports.scope)."""
     runs = loaded.runs
-    results, warnings = results_frame(runs)
+    pairs = changes.baseline_pairs(runs, baseline)
+    results, warnings = results if results is not None else report_results(runs, baseline)
 
     overview = Section(
         "runs",
@@ -167,7 +177,6 @@ def build_report(
         empty="No harness results with a hardware record found.",
     )
 
-    pairs = changes.baseline_pairs(runs, baseline)
     change_table = changes.changes_table(results, runs, pairs, threshold=threshold)
     listed, folded = changes.listed_changes(change_table)
     summary_tables = _table("changes-summary", "Verdicts per machine", "", changes.verdict_counts(change_table))

@@ -2,10 +2,10 @@
 
 Writes MACHINES x RUNS files into a temporary folder (each a real saved run of examples/runs with
 its machine id, date and commit changed), then times each step of ``python -m reports build``
-(load, results frame, report, HTML) and reads the peak resident memory of this process. A
+(load, results frame, the other sections with their figures, HTML) and reads the peak resident memory of this process. A
 benchmark, not a test: the figures depend on the machine and its load.
 
-    python scripts/check_scale.py [--machines 20] [--runs 500] [--figures] [--keep DIR]
+    python scripts/check_scale.py [--machines 20] [--runs 500] [--no-figures] [--keep DIR]
 
 Exits 1 when the whole build exceeds --limit-s (default 60) or the peak memory --limit-gib (2).
 """
@@ -24,10 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.frame import results_frame  # noqa: E402
 from reports.load import load_runs  # noqa: E402
 from reports.render import html  # noqa: E402
-from reports.report import build_report  # noqa: E402
+from reports.report import build_report, report_results  # noqa: E402
 
 SOURCES = (ROOT / "examples" / "runs",)
 MACHINE, WHEN, COMMIT = "@@MACHINE@@", "@@WHEN@@", "@@COMMIT@@"
@@ -76,15 +75,15 @@ def measure(folder: Path, figures: bool) -> dict[str, float]:
     loaded = load_runs([folder], progress=False)
     steps["load_s"] = time.perf_counter() - start
     mark = time.perf_counter()
-    results_frame(loaded.runs)  # the step build_report starts with, timed on its own
+    results = report_results(loaded.runs)  # the step build_report starts with, timed on its own
     steps["frame_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    report = build_report(loaded, figures=figures)
+    report = build_report(loaded, figures=figures, results=results)
     steps["report_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
     page = html(report)
     steps["html_s"] = time.perf_counter() - mark
-    steps["total_s"] = steps["load_s"] + steps["report_s"] + steps["html_s"]  # what `reports build` does
+    steps["total_s"] = steps["load_s"] + steps["frame_s"] + steps["report_s"] + steps["html_s"]
     steps["runs"] = len(loaded.runs)
     steps["html_mib"] = len(page.encode()) / 2**20
     steps["peak_gib"] = peak_gib()
@@ -95,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--machines", type=int, default=20)
     parser.add_argument("--runs", type=int, default=500, help="runs per machine")
-    parser.add_argument("--figures", action="store_true", help="draw the figures too (as `reports build` does)")
+    parser.add_argument(
+        "--no-figures", dest="figures", action="store_false", help="tables only (`reports build --no-plots`)"
+    )
     parser.add_argument("--keep", type=Path, help="generate into this (new) folder and keep it")
     parser.add_argument("--limit-s", type=float, default=60.0)
     parser.add_argument("--limit-gib", type=float, default=2.0)
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         steps = measure(folder, args.figures)
     print(
         f"{int(steps['runs'])} runs: load {steps['load_s']:.1f} s, frame {steps['frame_s']:.1f} s, "
-        f"report {steps['report_s']:.1f} s, html {steps['html_s']:.1f} s ({steps['html_mib']:.1f} MiB); "
+        f"report {steps['report_s']:.1f} s{'' if args.figures else ' (no figures)'}, "
+        f"html {steps['html_s']:.1f} s ({steps['html_mib']:.1f} MiB); "
         f"build total {steps['total_s']:.1f} s, peak memory {steps['peak_gib']:.2f} GiB"
     )
     ok = steps["total_s"] <= args.limit_s and steps["peak_gib"] <= args.limit_gib
