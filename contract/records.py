@@ -430,7 +430,8 @@ class Software:
 
 @dataclass(kw_only=True)
 class Machine:
-    """The stable facts about a machine; bandwidth and collection_s are this run's (volatile)."""
+    """The stable facts about a machine. ``bandwidth`` and ``collection_s`` are this run's: saved in
+    ``harness_run`` (:class:`MachineRun`) and read back here by reports (older runs kept them here)."""
 
     schema: int
     machine_id: str
@@ -446,6 +447,17 @@ class Machine:
     software: Software | None = None
     unavailable: dict[str, str] | None = None
     collection_s: float | None = _nn(None)
+
+
+@dataclass(kw_only=True)
+class MachineRun:
+    """The saved JSON's top-level ``harness_run``: this run's values of the machine record (contract/volatile.py)."""
+
+    bandwidth: dict[str, Any] | None = None
+    collection_s: float | None = _nn(None)
+    canary: dict[str, Any] | None = None  # bench/canary.py
+    cpu: dict[str, Any] | None = None  # {"reported_mhz": ...}
+    pycpuinfo: dict[str, Any] | None = None  # py-cpuinfo's hz_actual / hz_advertised (+ _friendly)
 
 
 # --- the registry --------------------------------------------------------------------------------

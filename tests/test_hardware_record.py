@@ -12,6 +12,7 @@ from bench import hardware
 from bench.hardware import memory, record
 from bench.hardware.__main__ import main
 from contract.schema import CPU_FIELDS, GPU_FIELDS, MACHINE_FIELDS, MEMORY_FIELDS, PRECISIONS, SOFTWARE_FIELDS
+from contract.volatile import RUN_KEY, join_machine_info, split_run
 
 
 @pytest.fixture(scope="module")
@@ -69,16 +70,26 @@ def test_sample_readings_never_raises() -> None:
     assert "loadavg_1m" in hardware.sample_readings("cpu")
 
 
-def test_update_machine_info_drops_current_clock_and_caches(machine: dict) -> None:
+def test_update_machine_info_moves_this_runs_values_out_and_caches(machine: dict) -> None:
     class Config:
         stash = pytest.Stash()
 
-    Config.stash[hardware.RECORD_KEY] = machine
+    Config.stash[hardware.RECORD_KEY] = split_run(machine)
 
     info = {"cpu": {"brand_raw": "x", "hz_actual": [1, 0], "hz_actual_friendly": "1 Hz"}}
     hardware.update_machine_info(Config(), info)
     assert info["harness"]["machine_id"] == machine["machine_id"]
     assert "hz_actual" not in info["cpu"] and info["cpu"]["brand_raw"] == "x"
+    assert "bandwidth" not in info["harness"] and "collection_s" not in info["harness"]
+    assert "reported_mhz" not in info["harness"]["cpu"]
+    again = {"cpu": {"brand_raw": "x", "hz_actual": [2, 0]}}  # pytest-benchmark builds machine_info twice
+    hardware.update_machine_info(Config(), again)
+    assert again["harness"] == info["harness"]
+    run = {}
+    hardware.add_run_values(Config(), run)
+    assert run[RUN_KEY]["pycpuinfo"] == {"hz_actual": [1, 0], "hz_actual_friendly": "1 Hz"}  # the first seen
+    assert run[RUN_KEY]["bandwidth"] == machine["bandwidth"]
+    assert join_machine_info(info, run[RUN_KEY])["harness"] == machine
 
 
 def test_cli_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
