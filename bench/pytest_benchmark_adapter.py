@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+
 def use_clock(benchmark: Any, clock: Callable[[], float]) -> None:
     """Make pytest-benchmark read ``clock`` around each round of ``benchmark``."""
     if not hasattr(benchmark, "_timer"):
@@ -41,4 +42,3 @@ def round_data(benchmark: Any) -> list[float]:
     or [] in a smoke pass."""
     stats = getattr(benchmark, "stats", None)
     return [float(t) for t in stats.stats.data] if stats is not None else []
-

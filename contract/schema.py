@@ -102,7 +102,7 @@ VERIFY_FIELDS = (
     "unavailable",  # why there is no second figure (triton not importable, ...); the others are then absent
 )
 
-#: Keys a matmul benchmark has only sometimes.
+#: Keys of a matmul benchmark that are null unless taken (older runs: absent).
 MATMUL_OPTIONAL_FIELDS = (
     "verify",  # --bench-verify: VERIFY_FIELDS
     "tf32_proof",  # float32-tf32 on sm_80+: {tf32_error, ieee_error, factor, tf32_proven}

@@ -58,7 +58,6 @@ def join_run(stable: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-
 def join_machine_info(machine_info: dict[str, Any], run: dict[str, Any], key: str = "harness") -> dict[str, Any]:
     """``machine_info`` as older files held it: ``run``'s values back in the harness record under
     ``key`` and py-cpuinfo's clocks back in ``cpu``. A copy; the inputs are not changed."""
