@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from bench import hardware
-from bench.hardware import memory, record
+from bench.hardware import identity, memory, record
 from bench.hardware.__main__ import main
 from contract.schema import CPU_FIELDS, GPU_FIELDS, MACHINE_FIELDS, MEMORY_FIELDS, PRECISIONS, SOFTWARE_FIELDS
 from contract.volatile import RUN_KEY, join_machine_info, split_run
@@ -126,3 +126,16 @@ def test_a_failing_section_is_recorded_as_unavailable_not_raised(monkeypatch):
     assert rec["memory"] == {}
     assert rec["unavailable"]["memory"] == "collection failed: OSError: sysfs went away"
     assert rec["cpu"] and rec["machine_id"]  # the other sections are intact
+
+
+def test_identity_is_computed_once_per_session_in_the_stash() -> None:
+    """configure keeps (machine_id, facts) in config.stash; the record reuses it instead of a module cache."""
+
+    class Config:
+        stash = pytest.Stash()
+        option = None  # pytest-benchmark not loaded: the storage is left alone
+
+    hardware.configure(Config())
+    assert Config.stash[hardware.IDENTITY_KEY] == identity.this_machine()
+    given = record.collect(measure_bandwidth=False, machine=("box-0000abcd", {"cpu_model": "given"}))
+    assert (given["machine_id"], given["fingerprint"]) == ("box-0000abcd", {"cpu_model": "given"})

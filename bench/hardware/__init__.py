@@ -23,19 +23,22 @@ from contract.volatile import PYCPUINFO_RUN_KEYS, RUN_KEY, split_run
 #: The session's record split in (stable facts, this run's values), collected once (config.stash,
 #: like every per-session cache of the harness).
 RECORD_KEY = pytest.StashKey[tuple[dict, dict]]()
+#: (machine_id, fingerprint facts), computed at configure time for the storage folder, reused by the record.
+IDENTITY_KEY = pytest.StashKey[tuple[str, dict]]()
 
 
 def configure(config: Any) -> None:
     """At configure time: save runs under .benchmarks/<machine_id>/ unless --benchmark-storage was given."""
-    machine_id, _ = identity.this_machine()
-    storage.configure_storage(config, machine_id)
+    machine = config.stash[IDENTITY_KEY] = identity.this_machine()
+    storage.configure_storage(config, machine[0])
 
 
 def _session_record(config: Any, pycpuinfo: dict | None) -> tuple[dict, dict]:
     if RECORD_KEY not in config.stash:
         from bench.hardware.record import collect
 
-        config.stash[RECORD_KEY] = split_run(collect(pycpuinfo=pycpuinfo))
+        machine = config.stash.get(IDENTITY_KEY, None)
+        config.stash[RECORD_KEY] = split_run(collect(pycpuinfo=pycpuinfo, machine=machine))
     return config.stash[RECORD_KEY]
 
 
