@@ -1,4 +1,4 @@
-"""Every use of pytest-benchmark's and pluggy's private surface, in one module.
+"""Every use of pytest-benchmark's private surface, in one module.
 
 tests/test_pytest_benchmark_adapter.py checks each one against the installed versions, so an
 upgrade that moves one fails there, by name, instead of somewhere inside a benchmark. Why each

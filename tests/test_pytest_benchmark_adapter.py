@@ -1,4 +1,4 @@
-"""The adapter's private accesses, against the installed pytest-benchmark and pluggy.
+"""The adapter's private accesses, against the installed pytest-benchmark (and no pluggy internals).
 
 Each test fails by name when an upgrade moves what the adapter touches, so the ``<6`` pin on
 pytest-benchmark can be lifted by running this file against the new version.
