@@ -48,10 +48,13 @@ def split_run(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def join_run(stable: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
-    """The harness record as one object again: ``run``'s values over ``stable``, nested objects merged."""
+    """The harness record as one object again: ``run``'s values over ``stable``, nested objects merged;
+    a None (absent, or read as missing) never hides a stable value."""
     out = dict(stable)
     for key, value in run.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if value is None:
+            out.setdefault(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = join_run(out[key], value)
         else:
             out[key] = value
