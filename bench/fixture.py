@@ -14,6 +14,7 @@ A plugin module of its own (``bench.plugin`` loads it through ``pytest_plugins``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ import torch
 from bench.gpu_timing import MODE_COLD, MODE_CPU, MODE_E2E, measure_gpu, measure_interleaved_gpu
 from bench.plugin import timing_policy_from
 from bench.pytest_benchmark_adapter import median_seconds
-from bench.record import common_extra_info
+from bench.record import common_fields
 from bench.timing import measure, measure_interleaved
 from bench.workload import (
     check_bound,
@@ -41,6 +42,7 @@ from bench.workload import (
     workload_dtype,
     workload_fields,
 )
+from contract.records import Workload, WorkloadCompare
 from contract.schema import KIND_WORKLOAD, KIND_WORKLOAD_COMPARE
 
 DEFAULT_COMPARE_ROUNDS = 30
@@ -103,9 +105,13 @@ class TorchBenchmark:
         else:
             timing = measure_gpu(self._benchmark, fn, name, policy, setup["mode"])
         info = self._benchmark.extra_info
-        info.update(common_extra_info(KIND_WORKLOAD, name, dtype_, timing))
-        info.update(self._fields(name, dtype_, source, bound, setup))
-        info.update(rates(setup["flops"], setup["bytes"], median_seconds(self._benchmark)))
+        record = Workload(
+            **common_fields(KIND_WORKLOAD, name, dtype_, timing),
+            **self._fields(name, dtype_, source, bound, setup),
+            **rates(setup["flops"], setup["bytes"], median_seconds(self._benchmark)),
+            readings=info.get("readings"),
+        )
+        info.update(asdict(record))
         return info
 
     def compare(
@@ -145,18 +151,15 @@ class TorchBenchmark:
         self._benchmark.group = group
         data, iterations, timing = self._interleave(fns, name, rounds, setup["mode"])
         info = self._benchmark.extra_info
-        info.update(common_extra_info(KIND_WORKLOAD_COMPARE, name, dtype_, timing))
-        info.update(self._fields(name, dtype_, source, bound, setup))
-        info.update(
-            comparison_fields(
-                data,
-                iterations,
-                baseline,
-                setup["flops"],
-                setup["bytes"],
-                timed=self._benchmark.enabled,
-            )
+        record = WorkloadCompare(
+            **common_fields(KIND_WORKLOAD_COMPARE, name, dtype_, timing),
+            **self._fields(name, dtype_, source, bound, setup),
+            **comparison_fields(
+                data, iterations, baseline, setup["flops"], setup["bytes"], timed=self._benchmark.enabled
+            ),
+            readings=info.get("readings"),
         )
+        info.update(asdict(record))
         return info
 
     def _interleave(self, fns: dict, device: str, rounds: int, mode: str) -> tuple[dict, dict, dict]:

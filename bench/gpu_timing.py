@@ -432,6 +432,7 @@ def launch_check(fn: Callable[[], Any], device: str, hot: HotTimer, samples: int
 def measure_gpu(benchmark: Any, fn: Callable[[], Any], device: str, policy: Any, mode: str) -> dict[str, Any]:
     """Time ``fn`` on a CUDA ``device`` in ``mode`` into the pytest-benchmark fixture; return the
     timing record (TIMING_FIELDS + GPU_TIMING_FIELDS of contract.schema)."""
+    from bench.record import timing_dict
     from bench.timing import measure, plan_rounds, recorded_readings, use_clock
 
     reason = launch_blocking_reason()
@@ -439,7 +440,7 @@ def measure_gpu(benchmark: Any, fn: Callable[[], Any], device: str, policy: Any,
         raise RuntimeError(reason)
     if not benchmark.enabled:
         benchmark.pedantic(fn, rounds=1, iterations=1)
-        return {"mode": mode, "clock": "disabled", "warmup_calls": 0, "warmup_s": 0.0, "iterations": 1, "rounds": 1}
+        return timing_dict(mode=mode, clock="disabled")
     warm_calls, warm_s = gpu_warm_up(fn, device, max(GPU_WARMUP_S, policy.warmup_s))
     hot = HotTimer(fn, device)
     check = launch_check(fn, device, hot)
@@ -479,7 +480,7 @@ def measure_gpu(benchmark: Any, fn: Callable[[], Any], device: str, policy: Any,
         "busy_share": check.busy_share,
         "cuda_settings": cuda_settings(),
     }
-    return record
+    return timing_dict(**record)
 
 
 @dataclass(frozen=True)
@@ -497,6 +498,7 @@ def measure_interleaved_gpu(
     """The alignment study on CUDA: every round times every key hot (one graph-replay sample) and
     cold (the median of ``cold_calls`` flushed calls), in a rotating order, after a ``rotate()``
     where the workload has one. pytest-benchmark's stats describe one sweep of hot figures."""
+    from bench.record import timing_dict
     from bench.timing import recorded_readings, use_clock
 
     reason = launch_blocking_reason()
@@ -514,7 +516,7 @@ def measure_interleaved_gpu(
                 hot_data[k].append(e2e_per_call(fns[k], device, 1)[0])
 
         benchmark.pedantic(once, rounds=1, iterations=1)
-        return GpuInterleaved(hot_data, cold_data, {"mode": MODE_HOT, "clock": "disabled", "rounds": 1})
+        return GpuInterleaved(hot_data, cold_data, timing_dict(mode=MODE_HOT, clock="disabled"))
     warm = [gpu_warm_up(fns[k], device, max(GPU_WARMUP_S, policy.warmup_s)) for k in keys]
     hots = {k: HotTimer(fns[k], device) for k in keys}
     colds = {k: ColdTimer(fns[k], device) for k in keys}
@@ -540,24 +542,24 @@ def measure_interleaved_gpu(
     with recorded_readings(benchmark, device):
         benchmark.pedantic(sweep, rounds=rounds, iterations=1, warmup_rounds=0)
     first = keys[0]
-    timing = {
-        "mode": MODE_HOT,
-        "modes": [MODE_HOT, MODE_COLD],
-        "clock": clock.__name__,
-        "warmup_calls": sum(w[0] for w in warm),
-        "warmup_s": round(sum(w[1] for w in warm), 6),
-        "iterations": 1,
-        "rounds": rounds,
-        "min_round_s": policy.min_round_s,
-        "interleaved": True,
-        "cold_calls_per_round": cold_calls,
-        "policy": asdict(policy),
-        "graph_calls": {str(k): hots[k].calls for k in keys},
-        "capture": hots[first].capture,
-        "flush_bytes": colds[first].flush_bytes,
-        "l2_bytes": colds[first].l2_bytes,
-        "launch": {str(k): asdict(c) for k, c in checks.items()},
-        "launch_bound": any(c.launch_bound for c in checks.values()),
-        "cuda_settings": cuda_settings(),
-    }
+    timing = timing_dict(
+        mode=MODE_HOT,
+        modes=[MODE_HOT, MODE_COLD],
+        clock=clock.__name__,
+        warmup_calls=sum(w[0] for w in warm),
+        warmup_s=round(sum(w[1] for w in warm), 6),
+        iterations=1,
+        rounds=rounds,
+        min_round_s=policy.min_round_s,
+        interleaved=True,
+        cold_calls_per_round=cold_calls,
+        policy=asdict(policy),
+        graph_calls={str(k): hots[k].calls for k in keys},
+        capture=hots[first].capture,
+        flush_bytes=colds[first].flush_bytes,
+        l2_bytes=colds[first].l2_bytes,
+        launch={str(k): asdict(c) for k, c in checks.items()},
+        launch_bound=any(c.launch_bound for c in checks.values()),
+        cuda_settings=cuda_settings(),
+    )
     return GpuInterleaved(hot_data, cold_data, timing)

@@ -314,10 +314,6 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     hardware.update_machine_info(config, machine_info)
 
 
-def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark) -> None:
-    hardware.compare_machine_info(benchmarksession, machine_info, compared_benchmark)
-
-
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     """Outside pytest-benchmark's own wrapper, which saves the run: note an early stop first."""
@@ -327,6 +323,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
 
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
     partial.mark_partial(config, output_json)
+    hardware.add_run_values(config, output_json)
 
 
 @pytest.fixture(scope="session")
@@ -377,12 +374,11 @@ def pytest_runtest_call_canary(item: pytest.Item):
 
 @pytest.hookimpl(specname="pytest_benchmark_update_json")
 def pytest_benchmark_update_json_canary(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
-    from contract.schema import MACHINE_KEY
+    from contract.volatile import RUN_KEY
 
     canary = config.stash.get(_CANARY, None)
-    harness = output_json.get("machine_info", {}).get(MACHINE_KEY)
-    if canary is None or not isinstance(harness, dict):
+    if canary is None:
         return
     if not canary.samples or canary.samples[-1]["label"] != "end":
         canary.sample("end")
-    harness["canary"] = canary.record()
+    output_json.setdefault(RUN_KEY, {})["canary"] = canary.record()

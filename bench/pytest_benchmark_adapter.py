@@ -1,4 +1,4 @@
-"""Every use of pytest-benchmark's and pluggy's private surface, in one module.
+"""Every use of pytest-benchmark's private surface, in one module.
 
 tests/test_pytest_benchmark_adapter.py checks each one against the installed versions, so an
 upgrade that moves one fails there, by name, instead of somewhere inside a benchmark. Why each
@@ -11,18 +11,17 @@ remains (the public surface was tried first):
 - :func:`median_seconds`: the per-call median lives in ``benchmark.stats.stats`` (pytest-benchmark
   writes it to the JSON as ``stats.median``, but the attribute path is undocumented).
 - :func:`round_data`: the per-round times, from the same undocumented ``benchmark.stats.stats``.
-- :func:`drop_default_comparison`: pytest-benchmark's own ``pytest_benchmark_compare_machine_info``
-  warns on any difference, bandwidth and clocks included; pluggy has no public way to remove one
-  plugin's implementation of one hook (``HookCaller._remove_plugin``).
+
+No machine comparison of its own: ``machine_info`` holds only stable facts (this run's values go to
+the saved JSON's ``harness_run`` through the public ``pytest_benchmark_update_json`` hook,
+contract/volatile.py), so pytest-benchmark's own ``pytest_benchmark_compare_machine_info`` warns
+exactly when the machine changed, and pluggy's private ``_remove_plugin`` is no longer used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-
-#: The pytest-benchmark module whose default machine comparison is replaced.
-DEFAULT_COMPARISON_PLUGIN = "pytest_benchmark.plugin"
 
 
 def use_clock(benchmark: Any, clock: Callable[[], float]) -> None:
@@ -43,20 +42,3 @@ def round_data(benchmark: Any) -> list[float]:
     or [] in a smoke pass."""
     stats = getattr(benchmark, "stats", None)
     return [float(t) for t in stats.stats.data] if stats is not None else []
-
-
-def drop_default_comparison(pluginmanager: Any) -> bool:
-    """Remove pytest-benchmark's all-fields machine comparison so only the harness's stable-facts
-    one warns. False (the default stays: it warns too often, which is harmless) when pluggy or
-    pytest-benchmark changed shape."""
-    hook = getattr(getattr(pluginmanager, "hook", None), "pytest_benchmark_compare_machine_info", None)
-    if hook is None:
-        return False
-    try:
-        for impl in list(hook.get_hookimpls()):
-            if getattr(impl.plugin, "__name__", "") == DEFAULT_COMPARISON_PLUGIN:
-                hook._remove_plugin(impl.plugin)
-                return True
-    except AttributeError:
-        return False
-    return False

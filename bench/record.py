@@ -25,7 +25,13 @@ def common_fields(kind: str, device: str, dtype: torch.dtype, timing: Timing | d
     }
 
 
+def timing_dict(**fields: Any) -> dict[str, Any]:
+    """A :class:`Timing` record as JSON data, built through the class so a misspelt or missing field
+    fails here, where it is written; fields left None are left out (a CPU record has no GPU fields)."""
+    return {key: value for key, value in asdict(Timing(**fields)).items() if value is not None}
+
+
 def common_extra_info(kind: str, device: str, dtype: torch.dtype, timing: Timing | dict[str, Any]) -> dict[str, Any]:
     """:func:`common_fields` as plain JSON data, for writers that add the kind's fields themselves
-    (the CUDA timing paths still return their timing record as a dict)."""
+    (the joint study)."""
     return asdict(Common(**common_fields(kind, device, dtype, timing)))

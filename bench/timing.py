@@ -26,6 +26,7 @@ import torch
 from bench.gpu_timing import timing_mode
 from bench.hardware import readings, sample_readings
 from bench.pytest_benchmark_adapter import use_clock
+from bench.record import timing_dict
 
 Clock = Callable[[], float]
 
@@ -177,7 +178,7 @@ def measure(benchmark: Any, fn: Callable[[], Any], device: str, policy: TimingPo
     """
     if not benchmark.enabled:
         benchmark.pedantic(fn, rounds=1, iterations=1)
-        return {"clock": "disabled", "warmup_calls": 0, "warmup_s": 0.0, "iterations": 1, "rounds": 1}
+        return timing_dict(clock="disabled")
     clock = make_clock(device)
     warm = warm_up(fn, clock, policy)
     cal = calibrate(fn, clock, policy.min_round_s, warm.last_call_s)
@@ -185,7 +186,7 @@ def measure(benchmark: Any, fn: Callable[[], Any], device: str, policy: TimingPo
     use_clock(benchmark, clock)
     with recorded_readings(benchmark, device):
         benchmark.pedantic(fn, rounds=rounds, iterations=cal.iterations, warmup_rounds=0)
-    return timing_record(clock, warm, cal.iterations, rounds, policy) | {"mode": timing_mode(device, kernel=False)}
+    return timing_record(clock, warm, cal.iterations, rounds, policy, mode=timing_mode(device, kernel=False))
 
 
 @contextmanager
@@ -201,17 +202,21 @@ def recorded_readings(benchmark: Any, device: str) -> Iterator[None]:
         benchmark.extra_info["readings"]["sampled"] = during
 
 
-def timing_record(clock: Clock, warm: Warmup, iterations: int, rounds: int, policy: TimingPolicy) -> dict[str, Any]:
-    return {
-        "clock": clock_name(clock),
-        "warmup_calls": warm.calls,
-        "warmup_s": round(warm.seconds, 6),
-        "warmup_settled": warm.settled,
-        "iterations": iterations,
-        "rounds": rounds,
-        "min_round_s": policy.min_round_s,
-        "policy": asdict(policy),
-    }
+def timing_record(
+    clock: Clock, warm: Warmup, iterations: int, rounds: int, policy: TimingPolicy, **more: Any
+) -> dict[str, Any]:
+    """The ``Timing`` record of a batch-of-calls measurement; ``more``: other Timing fields."""
+    return timing_dict(
+        clock=clock_name(clock),
+        warmup_calls=warm.calls,
+        warmup_s=round(warm.seconds, 6),
+        warmup_settled=warm.settled,
+        iterations=iterations,
+        rounds=rounds,
+        min_round_s=policy.min_round_s,
+        policy=asdict(policy),
+        **more,
+    )
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,7 @@ def measure_interleaved(
     if not benchmark.enabled:
         iterations = dict.fromkeys(keys, 1)
         benchmark.pedantic(lambda: _sweep(fns, keys, clock, iterations, data, 0), rounds=1, iterations=1)
-        return Interleaved(data, iterations, {"clock": "disabled", "iterations": 1, "rounds": 1})
+        return Interleaved(data, iterations, timing_dict(clock="disabled"))
     warmups = {k: warm_up(fns[k], clock, policy) for k in keys}
     iterations = {k: calibrate(fns[k], clock, policy.min_round_s, warmups[k].last_call_s).iterations for k in keys}
     counter = iter(range(rounds))
@@ -259,18 +264,18 @@ def measure_interleaved(
 
     with recorded_readings(benchmark, device):
         benchmark.pedantic(sweep, rounds=rounds, iterations=1)
-    timing = {
-        "clock": clock_name(clock),
-        "warmup_calls": sum(w.calls for w in warmups.values()),
-        "warmup_s": round(sum(w.seconds for w in warmups.values()), 6),
-        "warmup_settled": all(w.settled for w in warmups.values()),
-        "iterations": 1,
-        "rounds": rounds,
-        "min_round_s": policy.min_round_s,
-        "interleaved": True,
-        "policy": asdict(policy),
-        "mode": timing_mode(device, kernel=False),
-    }
+    timing = timing_dict(
+        clock=clock_name(clock),
+        warmup_calls=sum(w.calls for w in warmups.values()),
+        warmup_s=round(sum(w.seconds for w in warmups.values()), 6),
+        warmup_settled=all(w.settled for w in warmups.values()),
+        iterations=1,
+        rounds=rounds,
+        min_round_s=policy.min_round_s,
+        interleaved=True,
+        policy=asdict(policy),
+        mode=timing_mode(device, kernel=False),
+    )
     return Interleaved(data, iterations, timing)
 
 

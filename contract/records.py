@@ -59,11 +59,56 @@ class Timing:
     policy: dict[str, Any] | None = None  # the TimingPolicy as asdict
     note: str | None = None  # what one round is, where it is not a batch of calls
     mode: str | None = None  # "cpu", "hot", "cold" or "e2e" (contract.schema.TIMING_MODES)
+    warmup_settled: bool | None = None  # three warm rounds agreed within 2% before the budget ran out
+    epochs: int | None = _nn(None)  # training with --bench-full: whole epochs timed, one per round
+    # CUDA (bench/gpu_timing.py, contract.schema.GPU_TIMING_FIELDS); absent on the CPU.
+    modes: list[str] | None = None  # an alignment study's modes: ["hot", "cold"]
+    hot_s: float | None = _pos(None)  # short hot median per call, for the launch-bound check
+    e2e_s: float | None = _pos(None)  # short host-inclusive median per call
+    enqueue_s: float | None = _nn(None)  # host seconds to queue one launch
+    launch_bound: bool | None = None  # e2e_s > 1.2 x hot_s
+    busy_share: float | None = field(default=None, metadata={"min": 0.0, "max": 1.0})  # hot_s / e2e_s
+    graph_calls: int | dict[str, int] | None = field(
+        default=None, metadata=POSITIVE
+    )  # K per graph ({n: K} interleaved)
+    capture: str | None = None  # "cuda-graph" | "blocking-kernel"
+    capture_error: str | None = None  # why graph capture failed (then capture is "blocking-kernel")
+    blocked_retries: int | None = _nn(None)
+    replay_fixed_s: float | None = None  # the replay's fixed cost (t(2K) - t(K)) / K cancelled (noise: any sign)
+    uncancelled_samples: int | None = _nn(None)  # samples where the fixed cost could not be cancelled
+    l2_bytes: int | None = _pos(None)  # cold: the L2 size
+    flush_bytes: int | None = _pos(None)  # cold: the buffer zeroed before each call
+    cold: ColdSummary | None = None  # cold: summary of the per-call samples
+    cold_calls_per_round: int | None = _pos(None)  # alignment on CUDA: flushed calls per size and round
+    launch: dict[str, LaunchCheck] | None = None  # alignment on CUDA: the launch check per size
+    cuda_settings: dict[str, Any] | None = None  # cuBLAS flags (bench.gpu_timing.cuda_settings)
 
     @classmethod
     def disabled(cls) -> Timing:
         """The record of a ``--benchmark-disable`` smoke pass: the body ran once, untimed."""
         return cls(clock="disabled")
+
+
+@dataclass(kw_only=True)
+class ColdSummary:
+    """``timing["cold"]``: the cold per-call samples of a benchmark, summarised."""
+
+    median_s: float = _pos()
+    min_s: float = _pos()
+    max_s: float = _pos()
+    quantiles: dict[str, float] = field(metadata=POSITIVE)  # {"q20": s, "q50": s, "q80": s}
+    samples: int = _pos()
+
+
+@dataclass(kw_only=True)
+class LaunchCheck:
+    """Hot vs e2e of one callable (bench.gpu_timing.LaunchCheck as asdict)."""
+
+    hot_s: float | None = _pos(None)
+    e2e_s: float = _pos()
+    enqueue_s: float = _nn()
+    launch_bound: bool | None = None
+    busy_share: float | None = field(default=None, metadata={"min": 0.0, "max": 1.0})
 
 
 @dataclass(kw_only=True)
@@ -128,6 +173,8 @@ class Matmul(Common):
     gflops: float | None = _nn(None)  # flops / median / 1e9 (None in a smoke pass)
     gbps: float | None = _nn(None)  # bytes / median / 1e9
     readings: dict[str, Any] | None = None  # {"before": {...}, "after": {...}} (bench.hardware.readings)
+    verify: dict[str, Any] | None = None  # --bench-verify: contract.schema.VERIFY_FIELDS
+    tf32_proof: dict[str, Any] | None = None  # float32-tf32 on sm_80+: {tf32_error, ieee_error, factor, tf32_proven}
 
 
 @dataclass(kw_only=True)
@@ -143,6 +190,11 @@ class PerSize:
     gbps: float | None = _nn(None)
     penalty: float | None = _pos(None)  # median over rounds of t(n)/t(baseline) in the same round
     penalty_ci: list[float] | None = field(default=None, metadata=POSITIVE)  # [low, high] 95% bootstrap
+    # CUDA: the per-round figures above are hot (graph replays); these are the same size's cold ones.
+    cold_median_s: float | None = _pos(None)
+    cold_data: list[float] | None = field(default=None, metadata=POSITIVE)
+    cold_penalty: float | None = _pos(None)
+    cold_penalty_ci: list[float] | None = field(default=None, metadata=POSITIVE)
 
 
 @kind("alignment")
@@ -155,6 +207,7 @@ class Alignment(Common):
     tf32: bool
     baseline_n: int = _pos()  # the size every penalty is relative to (contract.arithmetic.baseline_size)
     sizes: list[int] = field(metadata=POSITIVE)  # in the order given
+    sizes_left_out: dict[str, str] | None = None  # {str(n): why} sizes that did not fit in memory
     fresh_operands_per_round: bool  # operands copied to new memory before each round
     per_size: dict[str, PerSize]
     readings: dict[str, Any] | None = None  # {"before": {...}, "after": {...}} (bench.hardware.readings)
@@ -430,7 +483,8 @@ class Software:
 
 @dataclass(kw_only=True)
 class Machine:
-    """The stable facts about a machine; bandwidth and collection_s are this run's (volatile)."""
+    """The stable facts about a machine. ``bandwidth`` and ``collection_s`` are this run's: saved in
+    ``harness_run`` (:class:`MachineRun`) and read back here by reports (older runs kept them here)."""
 
     schema: int
     machine_id: str
@@ -446,6 +500,17 @@ class Machine:
     software: Software | None = None
     unavailable: dict[str, str] | None = None
     collection_s: float | None = _nn(None)
+
+
+@dataclass(kw_only=True)
+class MachineRun:
+    """The saved JSON's top-level ``harness_run``: this run's values of the machine record (contract/volatile.py)."""
+
+    bandwidth: dict[str, Any] | None = None
+    collection_s: float | None = _nn(None)
+    canary: dict[str, Any] | None = None  # bench/canary.py
+    cpu: dict[str, Any] | None = None  # {"reported_mhz": ...}
+    pycpuinfo: dict[str, Any] | None = None  # py-cpuinfo's hz_actual / hz_advertised (+ _friendly)
 
 
 # --- the registry --------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ VERIFY_FIELDS = (
     "unavailable",  # why there is no second figure (triton not importable, ...); the others are then absent
 )
 
-#: Keys a matmul benchmark has only sometimes.
+#: Keys of a matmul benchmark that are null unless taken (older runs: absent).
 MATMUL_OPTIONAL_FIELDS = (
     "verify",  # --bench-verify: VERIFY_FIELDS
     "tf32_proof",  # float32-tf32 on sm_80+: {tf32_error, ieee_error, factor, tf32_proven}
@@ -215,8 +215,7 @@ def upgrade_extra_info(info: dict[str, Any]) -> dict[str, Any]:
 
 # fmt: off
 # ---------------------------------------------------------------------------------------------
-# machine_info["harness"]: the hardware/software record (stable facts, plus the measured
-# bandwidth, which the harness's machine comparison ignores; see docs/hardware.md).
+# machine_info["harness"]: the hardware/software record, stable facts only (docs/hardware.md).
 # A value that could not be read is None, and the reason is in the same object's
 # ``unavailable`` dict under the field's name: {"bus_width_bits": None,
 # "unavailable": {"bus_width_bits": "no DMI table (/sys/firmware/dmi absent)"}}.
@@ -228,17 +227,9 @@ MEMORY_FIELDS = field_names(records.Memory)
 GPU_FIELDS = field_names(records.Gpu)
 SOFTWARE_FIELDS = field_names(records.Software)
 
-#: Dotted machine_info paths that vary run to run: never compared between runs.
-VOLATILE_MACHINE_PATHS = (
-    "harness.bandwidth",
-    "harness.collection_s",
-    "harness.canary",  # the drift canary's samples (bench/canary.py)
-    "harness.cpu.reported_mhz",  # /proc/cpuinfo "cpu MHz" is cpu0's current clock on bare metal
-    "cpu.hz_actual",
-    "cpu.hz_actual_friendly",
-    "cpu.hz_advertised",  # py-cpuinfo falls back on the current "cpu MHz" when the brand has no clock
-    "cpu.hz_advertised_friendly",
-)
+# This run's values (bandwidth, collection_s, canary, current clocks) are not in machine_info but in
+# the saved JSON's top-level ``harness_run`` (contract.volatile: RUN_KEY, RUN_PATHS; older runs kept
+# them in machine_info["harness"]).
 
 PEAK_NOTE = (
     "nominal: cores x max clock x FMA width (CPU); GPU: the product's datasheet (dense) where known, "

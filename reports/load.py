@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from contract import records
 from contract.schema import MACHINE_KEY
+from contract.volatile import RUN_KEY, join_machine_info
 
 UNKNOWN = "unknown"
 DEFAULT_PATHS = (".benchmarks",)
@@ -146,6 +147,10 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
     if benchmarks and not kept:
         return None, "no benchmark has stats with a usable median"
     machine_info = _as_dict(doc.get("machine_info"))
+    if RUN_KEY in doc:  # this run's values, beside machine_info since the harness_run split
+        run_values, problems = records.check(records.MachineRun, doc[RUN_KEY], f"{path}: {RUN_KEY}")
+        machine_info = join_machine_info(machine_info, run_values, MACHINE_KEY)
+        warnings.extend(problems)
     if MACHINE_KEY in machine_info:
         harness, problems = records.check(records.Machine, machine_info[MACHINE_KEY], f"{path}: machine_info.harness")
         machine_info = machine_info | {MACHINE_KEY: harness}

@@ -162,3 +162,27 @@ def test_rate_is_none_without_a_usable_time(amount: float, seconds: float | None
 def test_finite_reads_only_finite_numbers() -> None:
     assert finite(3) == 3.0 and finite(2.5) == 2.5
     assert all(math.isnan(finite(v)) for v in (None, "1", True, math.inf, 10**400, [1]))
+
+
+def test_gpu_timing_fields_are_typed_and_checked_on_read() -> None:
+    """The CUDA paths write their timing through records.Timing: a misspelt field fails at write time,
+    and a damaged one is a warning on read."""
+    from bench.record import timing_dict
+
+    hot = timing_dict(clock="EventClock", mode="hot", hot_s=2e-5, e2e_s=3e-5, enqueue_s=4e-6, launch_bound=True,
+                      busy_share=0.66, graph_calls=64, capture="cuda-graph", replay_fixed_s=-1e-7)  # fmt: skip
+    assert set(schema.GPU_TIMING_FIELDS) >= {"hot_s", "graph_calls", "capture"} and "l2_bytes" not in hot
+    assert hot["iterations"] == 1 and "cold" not in hot  # defaults kept, None left out
+    with pytest.raises(TypeError, match="hot_seconds"):
+        timing_dict(clock="EventClock", hot_seconds=1.0)
+    assert set(schema.GPU_TIMING_FIELDS) <= set(records.field_names(records.Timing))
+
+    damaged = hot | {"hot_s": -1.0, "busy_share": 3.0, "graph_calls": {"1024": "many"}, "capture": 7,
+                     "cold": {"median_s": float("nan"), "min_s": 1e-5, "max_s": 2e-5, "quantiles": {}, "samples": 3},
+                     "launch": {"1024": {"e2e_s": 1e-5, "enqueue_s": -1.0}}, "extra": "kept"}  # fmt: skip
+    cleaned, problems = records.check(records.Timing, damaged, "run.json: timing")
+    assert cleaned["hot_s"] is None and cleaned["busy_share"] is None and cleaned["graph_calls"] is None
+    assert cleaned["capture"] is None and cleaned["cold"]["median_s"] is None
+    assert cleaned["launch"]["1024"]["enqueue_s"] is None and cleaned["extra"] == "kept"
+    assert cleaned["e2e_s"] == 3e-5 and cleaned["replay_fixed_s"] == -1e-7  # intact fields untouched
+    assert len(problems) == 6 and all(p.startswith("run.json: timing: field ") for p in problems)

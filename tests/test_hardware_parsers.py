@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.hardware import compare, cpu, identity, memory, readings, software, storage
+from bench.hardware import cpu, identity, memory, readings, software, storage
 from bench.hardware.sources import parse_cpulist, parse_size
 
 DATA = Path(__file__).parent / "data" / "hardware"
@@ -236,20 +236,6 @@ def test_every_file_storage_gets_the_machine_folder() -> None:
     assert storage.per_machine_storage("vm-1", "/shared/runs/vm-1") is None  # already the machine's folder
     assert storage.per_machine_storage("vm-1", "file://./.benchmarks/vm-1/") is None
     assert storage.per_machine_storage("vm-1", "elasticsearch+http://host:9200/bench/run") is None
-
-
-def test_comparison_ignores_bandwidth_and_current_clocks() -> None:
-    base = {
-        "cpu": {"brand_raw": "X", "hz_actual": [1, 0]},
-        "harness": {"cpu": {"max_mhz": 3700}, "bandwidth": {"cpu": {"copy_gbps": 10.0}}, "collection_s": 0.4},
-    }
-    other = {
-        "cpu": {"brand_raw": "X", "hz_actual": [2, 0]},
-        "harness": {"cpu": {"max_mhz": 3700}, "bandwidth": {"cpu": {"copy_gbps": 12.5}}, "collection_s": 0.5},
-    }
-    assert compare.differences(base, other) == []
-    other["harness"]["cpu"]["max_mhz"] = 3500
-    assert compare.differences(base, other) == ["harness.cpu.max_mhz: 3500 -> 3700"]
 
 
 def test_cpu_pressure_counter_is_read_from_the_psi_format():

@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from bench import hardware
-from bench.hardware import memory, record
+from bench.hardware import identity, memory, record
 from bench.hardware.__main__ import main
 from contract.schema import CPU_FIELDS, GPU_FIELDS, MACHINE_FIELDS, MEMORY_FIELDS, PRECISIONS, SOFTWARE_FIELDS
+from contract.volatile import RUN_KEY, join_machine_info, split_run
 
 
 @pytest.fixture(scope="module")
@@ -69,16 +70,26 @@ def test_sample_readings_never_raises() -> None:
     assert "loadavg_1m" in hardware.sample_readings("cpu")
 
 
-def test_update_machine_info_drops_current_clock_and_caches(machine: dict) -> None:
+def test_update_machine_info_moves_this_runs_values_out_and_caches(machine: dict) -> None:
     class Config:
         stash = pytest.Stash()
 
-    Config.stash[hardware.RECORD_KEY] = machine
+    Config.stash[hardware.RECORD_KEY] = split_run(machine)
 
     info = {"cpu": {"brand_raw": "x", "hz_actual": [1, 0], "hz_actual_friendly": "1 Hz"}}
     hardware.update_machine_info(Config(), info)
     assert info["harness"]["machine_id"] == machine["machine_id"]
     assert "hz_actual" not in info["cpu"] and info["cpu"]["brand_raw"] == "x"
+    assert "bandwidth" not in info["harness"] and "collection_s" not in info["harness"]
+    assert "reported_mhz" not in info["harness"]["cpu"]
+    again = {"cpu": {"brand_raw": "x", "hz_actual": [2, 0]}}  # pytest-benchmark builds machine_info twice
+    hardware.update_machine_info(Config(), again)
+    assert again["harness"] == info["harness"]
+    run = {}
+    hardware.add_run_values(Config(), run)
+    assert run[RUN_KEY]["pycpuinfo"] == {"hz_actual": [1, 0], "hz_actual_friendly": "1 Hz"}  # the first seen
+    assert run[RUN_KEY]["bandwidth"] == machine["bandwidth"]
+    assert join_machine_info(info, run[RUN_KEY])["harness"] == machine
 
 
 def test_cli_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,3 +126,16 @@ def test_a_failing_section_is_recorded_as_unavailable_not_raised(monkeypatch):
     assert rec["memory"] == {}
     assert rec["unavailable"]["memory"] == "collection failed: OSError: sysfs went away"
     assert rec["cpu"] and rec["machine_id"]  # the other sections are intact
+
+
+def test_identity_is_computed_once_per_session_in_the_stash() -> None:
+    """configure keeps (machine_id, facts) in config.stash; the record reuses it instead of a module cache."""
+
+    class Config:
+        stash = pytest.Stash()
+        option = None  # pytest-benchmark not loaded: the storage is left alone
+
+    hardware.configure(Config())
+    assert Config.stash[hardware.IDENTITY_KEY] == identity.this_machine()
+    given = record.collect(measure_bandwidth=False, machine=("box-0000abcd", {"cpu_model": "given"}))
+    assert (given["machine_id"], given["fingerprint"]) == ("box-0000abcd", {"cpu_model": "given"})

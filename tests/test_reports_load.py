@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from contract.volatile import PYCPUINFO_RUN_KEYS, RUN_KEY, split_run
+from reports import tables
 from reports.frame import results_frame
 from reports.load import UNKNOWN, load_runs, parse_datetime
 from tests import report_fixtures as fx
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_folder_is_searched_recursively_and_runs_are_sorted(tmp_path: Path) -> None:
@@ -96,3 +100,44 @@ def test_newer_schema_goes_to_generic_table_with_warning(tmp_path: Path) -> None
     frame, warnings = results_frame(load_runs([tmp_path], progress=False).runs)
     assert len(warnings) == 1 and "newer" in warnings[0]
     assert (frame["kind"] == "other").sum() == 1
+
+
+def _split_layout(doc: dict) -> dict:
+    """An older saved run rewritten as the harness now saves it: this run's values in ``harness_run``."""
+    machine_info = dict(doc["machine_info"])
+    stable, run = split_run(machine_info["harness"])
+    cpu = dict(machine_info["cpu"])
+    run["pycpuinfo"] = {k: cpu.pop(k) for k in PYCPUINFO_RUN_KEYS if k in cpu}
+    return doc | {"machine_info": machine_info | {"harness": stable, "cpu": cpu}, RUN_KEY: run}
+
+
+def test_this_runs_values_are_read_from_harness_run_and_older_files_read_the_same(tmp_path: Path) -> None:
+    """Every example run, saved in both layouts, loads to the same machine_info and the same tables."""
+    examples = sorted((ROOT / "examples" / "runs").rglob("*.json"))
+    assert examples
+    for path in examples:
+        doc = json.loads(path.read_text())
+        doc["machine_info"]["harness"]["canary"] = {"samples": [], "drift": {"cpu": 1.0}}
+        fx.write_json(tmp_path / "old" / path.name, doc)
+        new = _split_layout(doc)
+        assert "bandwidth" not in new["machine_info"]["harness"] and "canary" in new[RUN_KEY]
+        fx.write_json(tmp_path / "new" / path.name, new)
+    old_runs = load_runs([tmp_path / "old"], progress=False)
+    new_runs = load_runs([tmp_path / "new"], progress=False)
+    assert new_runs.warnings == old_runs.warnings
+    assert [r.machine_info for r in new_runs.runs] == [r.machine_info for r in old_runs.runs]
+    assert new_runs.runs[0].harness["bandwidth"]["cpu"]["copy_gbps"] > 0
+    hardware = [tables.machines_table(loaded.runs) for loaded in (old_runs, new_runs)]
+    assert hardware[0].equals(hardware[1])
+
+
+def test_a_damaged_harness_run_is_a_warning(tmp_path: Path) -> None:
+    doc = fx.make_run("laptop", training=False)
+    fx.write_json(tmp_path / "a.json", doc | {RUN_KEY: {"collection_s": "slow", "bandwidth": [1], "cpu": "x"}})
+    fx.write_json(tmp_path / "b.json", doc | {RUN_KEY: "garbage"})
+    loaded = load_runs([tmp_path], progress=False)
+    assert len(loaded.runs) == 2 and loaded.skipped == []
+    assert any("a.json: harness_run: field 'collection_s'" in w for w in loaded.warnings)
+    assert any("b.json: harness_run: expected an object" in w for w in loaded.warnings)
+    assert all(r.harness["machine_id"] == fx.machine_id("laptop") for r in loaded.runs)
+    assert all(r.harness["cpu"] == doc["machine_info"]["harness"]["cpu"] for r in loaded.runs)  # not hidden

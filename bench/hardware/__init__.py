@@ -1,8 +1,12 @@
 """The machine record: collected once per session, stored in pytest-benchmark's machine_info.
 
-The plugin (bench/plugin.py) calls the four functions below; each section lives in a module
-named for it (cpu, memory, gpu, software, peaks, bandwidth, identity, readings, compare,
-storage) and ``record.collect`` assembles them. ``python -m bench.hardware`` prints the record.
+The plugin (bench/plugin.py) calls the functions below; each section lives in a module named
+for it (cpu, memory, gpu, software, peaks, bandwidth, identity, readings, storage) and
+``record.collect`` assembles them. ``python -m bench.hardware`` prints the record.
+
+``machine_info`` holds only stable facts, so pytest-benchmark's own machine comparison warns only
+when the machine changed; this run's values (bandwidth, canary, current clocks) go to the saved
+JSON's top-level ``harness_run`` (contract/volatile.py) through ``pytest_benchmark_update_json``.
 """
 
 from __future__ import annotations
@@ -12,42 +16,61 @@ from typing import Any
 
 import pytest
 
-from bench.hardware import compare, identity, readings, storage
-from bench.pytest_benchmark_adapter import drop_default_comparison
+from bench.hardware import identity, readings, storage
 from contract.schema import MACHINE_KEY
+from contract.volatile import PYCPUINFO_RUN_KEYS, RUN_KEY, split_run
 
-#: The session's record, collected once (config.stash, like every per-session cache of the harness).
-RECORD_KEY = pytest.StashKey[dict]()
-
-#: py-cpuinfo keys of machine_info["cpu"] that are current readings, not facts (see readings).
-VOLATILE_CPUINFO_KEYS = ("hz_actual", "hz_actual_friendly")
+#: The session's record split in (stable facts, this run's values), collected once (config.stash,
+#: like every per-session cache of the harness).
+RECORD_KEY = pytest.StashKey[tuple[dict, dict]]()
+#: (machine_id, fingerprint facts), computed at configure time for the storage folder, reused by the record.
+IDENTITY_KEY = pytest.StashKey[tuple[str, dict]]()
 
 
 def configure(config: Any) -> None:
-    """At configure time: save runs under .benchmarks/<machine_id>/ unless --benchmark-storage was
-    given, and let only the harness's stable-facts comparison warn (see compare.py)."""
-    machine_id, _ = identity.this_machine()
-    storage.configure_storage(config, machine_id)
-    drop_default_comparison(config.pluginmanager)
+    """At configure time: save runs under .benchmarks/<machine_id>/ unless --benchmark-storage was given."""
+    machine = config.stash[IDENTITY_KEY] = identity.this_machine()
+    storage.configure_storage(config, machine[0])
+
+
+def _session_record(config: Any, pycpuinfo: dict | None) -> tuple[dict, dict]:
+    if RECORD_KEY not in config.stash:
+        from bench.hardware.record import collect
+
+        machine = config.stash.get(IDENTITY_KEY, None)
+        config.stash[RECORD_KEY] = split_run(collect(pycpuinfo=pycpuinfo, machine=machine))
+    return config.stash[RECORD_KEY]
 
 
 def update_machine_info(config: Any, machine_info: dict) -> None:
-    """Add the record under machine_info["harness"]; collected once per session (cached in config.stash)."""
+    """Add the stable record under machine_info["harness"]; keep this run's values for ``run_values``.
+
+    pytest-benchmark builds machine_info afresh for its comparison and again for saving: py-cpuinfo's
+    current clocks are moved out of each, the first ones seen are kept.
+    """
+    stable, run = _session_record(config, machine_info.get("cpu"))
+    cpu = machine_info.get("cpu")
+    if isinstance(cpu, dict):
+        moved = {key: cpu.pop(key) for key in PYCPUINFO_RUN_KEYS if key in cpu}
+        if moved:
+            run.setdefault("pycpuinfo", moved)
+    machine_info[MACHINE_KEY] = copy.deepcopy(stable)
+
+
+def run_values(config: Any) -> dict | None:
+    """This run's values of the record (``harness_run`` of the saved JSON), or None when the record
+    was never collected (pytest-benchmark not saving)."""
     record = config.stash.get(RECORD_KEY, None)
-    if record is None:
-        from bench.hardware.record import collect
-
-        record = config.stash[RECORD_KEY] = collect(pycpuinfo=machine_info.get("cpu"))
-    for key in VOLATILE_CPUINFO_KEYS:
-        (machine_info.get("cpu") or {}).pop(key, None)
-    machine_info[MACHINE_KEY] = copy.deepcopy(record)
-
-
-def compare_machine_info(benchmarksession: Any, machine_info: dict, compared_benchmark: dict) -> None:
-    """Warn (benchmarksession.logger.warning) only when stable facts differ; bandwidth is ignored."""
-    compare.compare_machine_info(benchmarksession, machine_info, compared_benchmark)
+    return copy.deepcopy(record[1]) if record is not None else None
 
 
 def sample_readings(device: str) -> dict[str, Any]:
     """Clocks, temperature, power, throttle reasons, load for ``device``: fast, never raises."""
     return readings.sample(device)
+
+
+def add_run_values(config: Any, output_json: dict) -> None:
+    """Write this run's values to the saved JSON's ``harness_run`` (beside whatever another hook put there)."""
+    run = run_values(config)
+    if run is not None:
+        output_json[RUN_KEY] = run | output_json.get(RUN_KEY, {})

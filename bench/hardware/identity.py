@@ -102,12 +102,8 @@ def identity_facts(
     }
 
 
-_CACHE: dict[str, Any] = {}
-
-
 def this_machine() -> tuple[str, dict[str, Any]]:
-    """(machine_id, facts) of this machine, computed once per process."""
-    if "id" not in _CACHE:
-        facts = identity_facts()
-        _CACHE["facts"], _CACHE["id"] = facts, machine_id(platform.node(), facts)
-    return _CACHE["id"], _CACHE["facts"]
+    """(machine_id, facts) of this machine; a session computes it once (bench.hardware.configure keeps
+    it in config.stash)."""
+    facts = identity_facts()
+    return machine_id(platform.node(), facts), facts

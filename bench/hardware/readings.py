@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.hardware.sources import parse_proc_cpuinfo, read_text
 
-_CPU_FREQ_FILES: list[str] | None = None
+CPU_FREQ_FILES = "/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_cur_freq"
 # NVML clock-event (throttle) reason bits, named as in nvml.h.
 CLOCK_EVENT_REASONS = {
     0x1: "gpu_idle", 0x2: "applications_clocks_setting", 0x4: "sw_power_cap", 0x8: "hw_slowdown",
@@ -65,12 +65,9 @@ def parse_pressure_total_us(text: str) -> int | None:
 def cpu_readings() -> dict[str, Any]:
     """Current CPU clocks (cpufreq, else /proc/cpuinfo), the 1-minute load average and the CPU
     pressure stall counter (Linux PSI; None where the kernel has none)."""
-    global _CPU_FREQ_FILES
-    if _CPU_FREQ_FILES is None:
-        _CPU_FREQ_FILES = sorted(glob.glob("/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_cur_freq"))
     out: dict[str, Any] = {}
     values = []
-    for path in _CPU_FREQ_FILES:
+    for path in glob.glob(CPU_FREQ_FILES):  # globbed each time: no cache to go stale; reading them costs more
         text = read_text(path)
         if text and text.strip().isdigit():
             values.append(int(text) / 1000)

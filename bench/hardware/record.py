@@ -27,11 +27,17 @@ def guarded(section: str, unavailable: dict[str, str], collect_section: Callable
         return fallback
 
 
-def collect(pycpuinfo: dict[str, Any] | None = None, measure_bandwidth: bool = True) -> dict[str, Any]:
-    """Collect every section (MACHINE_FIELDS). ``pycpuinfo``: pytest-benchmark's machine_info["cpu"]."""
+def collect(
+    pycpuinfo: dict[str, Any] | None = None,
+    measure_bandwidth: bool = True,
+    machine: tuple[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Collect every section (MACHINE_FIELDS). ``pycpuinfo``: pytest-benchmark's machine_info["cpu"];
+    ``machine``: (machine_id, facts) already computed this session (identity.this_machine)."""
     start = time.perf_counter()
     unavailable: dict[str, str] = {}
-    machine_id, facts = guarded("machine_id", unavailable, identity.this_machine, (platform.node() or "unknown", {}))
+    this_machine = (lambda: machine) if machine else identity.this_machine
+    machine_id, facts = guarded("machine_id", unavailable, this_machine, (platform.node() or "unknown", {}))
     cpu_section = guarded("cpu", unavailable, lambda: cpu.collect_cpu(pycpuinfo), {})
     gpus, gpu_reason = guarded("gpus", unavailable, lambda: gpu.collect_gpus(cuda_unavailable_reason()), ([], None))
     if gpu_reason:

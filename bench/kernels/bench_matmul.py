@@ -10,6 +10,7 @@ Two kinds of benchmark:
 from __future__ import annotations
 
 import warnings
+from dataclasses import asdict
 
 import pytest
 
@@ -20,11 +21,12 @@ from bench.kernels.alignment import cold_penalty_records, penalties, per_size_re
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
 from bench.pytest_benchmark_adapter import median_seconds
-from bench.record import common_extra_info
+from bench.record import common_fields
 from bench.resources import Need, alignment_need, fit_in_order, matmul_need, out_of_memory_explained
 from bench.timing import measure, measure_interleaved
 from bench.verify import verify
 from contract.arithmetic import baseline_size, rate
+from contract.records import Alignment, Matmul, PerSize
 from contract.schema import KIND_ALIGNMENT, KIND_MATMUL
 
 MATMUL_ARGS = ("op", "n", "device", "precision")
@@ -84,10 +86,10 @@ def test_matmul(benchmark, op: str, n: int, device: str, precision: str, timing_
         else:
             timing = measure_gpu(benchmark, call, case.device, timing_policy, mode)
         median = median_seconds(benchmark)
-        if pytestconfig.getoption("bench_verify") and benchmark.enabled:
-            benchmark.extra_info["verify"] = verify(call, case.device, mode, median, timing_policy.max_time_s)
-    benchmark.extra_info.update(common_extra_info(KIND_MATMUL, case.device, case.dtype, timing))
-    benchmark.extra_info.update(
+        checked = pytestconfig.getoption("bench_verify") and benchmark.enabled
+        second = verify(call, case.device, mode, median, timing_policy.max_time_s) if checked else None
+    record = Matmul(
+        **common_fields(KIND_MATMUL, case.device, case.dtype, timing),
         op=case.op,
         n=case.n,
         precision=case.precision,
@@ -96,9 +98,11 @@ def test_matmul(benchmark, op: str, n: int, device: str, precision: str, timing_
         bytes=case.bytes,
         gflops=rate(case.flops, median),
         gbps=rate(case.bytes, median),
+        readings=benchmark.extra_info.get("readings"),
+        verify=second,
+        tf32_proof=proof or None,
     )
-    if proof:
-        benchmark.extra_info["tf32_proof"] = proof
+    benchmark.extra_info.update(asdict(record))
 
 
 def test_alignment(benchmark, op: str, n: list[int], device: str, precision: str, bench_opts, timing_policy) -> None:
@@ -131,10 +135,10 @@ def test_alignment(benchmark, op: str, n: list[int], device: str, precision: str
         for size, c in cases.items()
     }
     if cold and all(cold.values()):
-        for size, record in cold_penalty_records(cold, baseline).items():
-            per_size[str(size)].update(record)
-    benchmark.extra_info.update(common_extra_info(KIND_ALIGNMENT, device, cases[baseline].dtype, timing))
-    benchmark.extra_info.update(
+        for size, figures in cold_penalty_records(cold, baseline).items():
+            per_size[str(size)].update(figures)
+    record = Alignment(
+        **common_fields(KIND_ALIGNMENT, device, cases[baseline].dtype, timing),
         op=op,
         precision=precision,
         tf32=cases[baseline].tf32,
@@ -142,5 +146,7 @@ def test_alignment(benchmark, op: str, n: list[int], device: str, precision: str
         sizes=list(sizes),
         sizes_left_out={str(size): reason for size, reason in left_out},
         fresh_operands_per_round=True,
-        per_size=per_size,
+        per_size={size: PerSize(**entry) for size, entry in per_size.items()},
+        readings=benchmark.extra_info.get("readings"),
     )
+    benchmark.extra_info.update(asdict(record))

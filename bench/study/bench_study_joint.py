@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from bench.pytest_benchmark_adapter import use_clock
-from bench.record import common_extra_info
+from bench.record import common_extra_info, timing_dict
 from bench.study.data import study_dataset
 from bench.study.joint_options import JointOptions, joint_options
 from bench.study.joint_record import best_fields, search_fields
@@ -73,8 +73,7 @@ def test_joint_search(benchmark, search: tuple[str, int], joint_opts: JointOptio
         use_clock(benchmark, clock)
     benchmark.pedantic(target, rounds=1, iterations=1)
     result = done[0]
-    timing = {"clock": clock_name(clock) if benchmark.enabled else "disabled", "warmup_calls": 0, "warmup_s": 0.0,
-              "iterations": 1, "rounds": 1, "min_round_s": None, "note": SEARCH_NOTE}  # fmt: skip
+    timing = timing_dict(clock=clock_name(clock) if benchmark.enabled else "disabled", note=SEARCH_NOTE)
     benchmark.extra_info.update(common_extra_info(KIND_JOINT_SEARCH, opts.device, DTYPE, timing))
     benchmark.extra_info.update(
         search_fields(strategy, search_seed, optuna_version(), profile, space, dataset, opts.budget, result)

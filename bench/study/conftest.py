@@ -18,10 +18,11 @@ def study_log(pytestconfig: pytest.Config) -> list[dict]:
     return _log(pytestconfig)
 
 
+_JOINT_LOG = pytest.StashKey[list]()
+
+
 def _joint_log(config: pytest.Config) -> list[dict]:
-    if not hasattr(config, "_bench_joint_log"):
-        config._bench_joint_log = []
-    return config._bench_joint_log
+    return config.stash.setdefault(_JOINT_LOG, [])
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
-from bench.study.space import ACTIVATIONS, DATASETS, DIGITS, FASHION_MNIST, INITS, SYNTHETIC
+from bench.study.space import DATASETS, DIGITS, FASHION_MNIST, SYNTHETIC, check_activation_and_init
 
 TPE = "tpe"
 RANDOM = "random"
@@ -42,10 +42,7 @@ class JointSetting:
     def __post_init__(self) -> None:
         if self.lr <= 0 or self.epochs < 1 or self.layers < 1 or self.units < 1 or self.batch_size < 1:
             raise ValueError(f"lr, epochs, layers, units and batch_size must be positive: {self}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATIONS)}")
-        if self.init not in INITS:
-            raise ValueError(f"unknown init {self.init!r}; choose from {', '.join(INITS)}")
+        check_activation_and_init(self.activation, self.init)
 
     @property
     def hidden(self) -> tuple[int, ...]:

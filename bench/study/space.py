@@ -25,6 +25,15 @@ PARAMS = (HIDDEN_UNITS, EXTRA_LAYER, LR, ACTIVATION, INIT)
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "prelu")
 INITS = ("normal", "xavier", "uniform")
 
+
+def check_activation_and_init(activation: str, init: str) -> None:
+    """A ValueError naming the choices, for every setting that picks an activation and an init law."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
+
+
 # Data set names (``extra_info["dataset"]``).
 FASHION_MNIST = "fashion-mnist"
 DIGITS = "digits-8x8"
@@ -46,10 +55,7 @@ class Setting:
     def __post_init__(self) -> None:
         if self.hidden_units < 1 or self.lr <= 0 or self.batch_size < 1:
             raise ValueError(f"hidden_units, lr and batch_size must be positive: {self}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATIONS)}")
-        if self.init not in INITS:
-            raise ValueError(f"unknown init {self.init!r}; choose from {', '.join(INITS)}")
+        check_activation_and_init(self.activation, self.init)
 
     @property
     def hidden(self) -> tuple[int, ...]:

@@ -11,6 +11,7 @@ import pytest
 
 from bench.devices import tf32_mode
 from bench.pytest_benchmark_adapter import use_clock
+from bench.record import timing_dict
 from bench.timing import Clock, TimingPolicy, make_clock, recorded_readings, time_batch, timing_record, warm_up
 from bench.training.batches import make_batches
 from bench.training.cases import Config
@@ -68,7 +69,7 @@ def measure_epochs(benchmark: Any, trainer: Trainer, device: str, policy: Timing
     steps_per_epoch = trainer.batches.steps_per_epoch
     if not benchmark.enabled:  # smoke pass: one step, untimed
         benchmark.pedantic(trainer.step, rounds=1, iterations=1)
-        return {"clock": "disabled", "warmup_calls": 0, "warmup_s": 0.0, "iterations": 1, "rounds": 1, "epochs": 0}
+        return timing_dict(clock="disabled", epochs=0)
     clock = make_clock(device)
     warm = warm_up(trainer.step, clock, policy)
     for _ in range(steps_to_epoch_end(trainer.batches.steps, steps_per_epoch)):
@@ -76,7 +77,7 @@ def measure_epochs(benchmark: Any, trainer: Trainer, device: str, policy: Timing
     use_clock(benchmark, clock)
     with recorded_readings(benchmark, device):
         benchmark.pedantic(trainer.step, rounds=epochs, iterations=steps_per_epoch, warmup_rounds=0)
-    return {**timing_record(clock, warm, steps_per_epoch, epochs, policy), "epochs": epochs}
+    return timing_record(clock, warm, steps_per_epoch, epochs, policy, epochs=epochs)
 
 
 def warm_step_estimate(step: Any, clock: Clock, warm_calls: int = 3, timed_calls: int = 2) -> float:
