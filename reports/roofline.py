@@ -69,6 +69,9 @@ def roof_at(intensity: float, peak: float, bandwidth: float) -> float:
     return min(limits) if limits else math.nan
 
 
+WORKLOAD_KINDS = ("workload", "workload-compare")  # the torch_benchmark fixture's records (docs/workloads.md)
+
+
 def _cases(results: pd.DataFrame) -> list[dict[str, Any]]:
     """(machine, device, precision, kind, workload, threads, flops, bytes, gflops) of every newest case."""
     cases = []
@@ -104,12 +107,29 @@ def _cases(results: pd.DataFrame) -> list[dict[str, Any]]:
                 "gflops": r.gflops,
             }
         )
+    for r in now[now["kind"].isin(WORKLOAD_KINDS)].itertuples():
+        # A user's workload sits on the roofline once both of its work counts were given.
+        if not (r.flops > 0 and r.bytes > 0):
+            continue
+        cases.append(
+            {
+                "machine": r.machine_id,
+                "device": r.device,
+                "precision": r.precision,
+                "kind": "workload",
+                "workload": r.name,
+                "threads": r.threads,
+                "intensity": r.flops / r.bytes,
+                "gflops": r.gflops,
+            }
+        )
     return cases
 
 
 def roofline_points(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame:
-    """One row per newest matmul size and training case: its intensity and rate, its machine's roofs,
-    the roof above it, how close it gets (% of roof) and which limit binds (memory or compute)."""
+    """One row per newest matmul size, training case and counted user workload: its intensity and
+    rate, its machine's roofs, the roof above it, how close it gets (% of roof) and which limit
+    binds (memory or compute)."""
     records = machine_records(runs)
     rows = []
     for case in _cases(results):

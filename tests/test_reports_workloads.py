@@ -87,6 +87,17 @@ def test_efficiency_reads_workloads_against_the_machine(saved_run: Path) -> None
     assert rows.loc[ALONE, "% of measured"] == pytest.approx(rows.loc[ALONE, "GB/s"] / rows.loc[ALONE, "measured GB/s"])
 
 
+def test_counted_workloads_sit_on_the_roofline(saved_run: Path) -> None:
+    from reports.roofline import roofline_points
+
+    loaded, frame = frame_of(saved_run)
+    points = roofline_points(frame, loaded.runs)
+    mine = points[points["kind"] == "workload"].set_index("workload")
+    assert list(mine.index) == [ALONE]  # the comparison counted no bytes, test_uncounted nothing
+    assert mine.loc[ALONE, "intensity"] == pytest.approx(2 * 128**3 / (3 * 128 * 128 * 4))
+    assert mine.loc[ALONE, "gflops"] > 0 and mine.loc[ALONE, "bound"] in ("memory", "compute", "unknown")
+
+
 def test_workload_and_comparison_tables(saved_run: Path) -> None:
     _, frame = frame_of(saved_run)
     timed = workloads.workloads_table(frame).set_index("workload")
