@@ -139,21 +139,22 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
     return rows, warnings
 
 
+def counted_work(info: dict[str, Any], median_s: float) -> dict[str, float]:
+    """FLOPs and bytes per call with their rates: the saved rates, else the counts over the median
+    (one rule for every kind that counts its work: matmul, a user's workload)."""
+    flops, nbytes = num(info.get("flops")), num(info.get("bytes"))
+    gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
+    return {
+        "flops": flops,
+        "bytes": nbytes,
+        "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median_s),
+        "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median_s),
+    }
+
+
 @reader("matmul")
 def matmul_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
-    flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
-    gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
-    return [
-        base
-        | {
-            "op": text(info.get("op")),
-            "n": num(info.get("n")),
-            "flops": flops,
-            "bytes": nbytes,
-            "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
-            "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
-        }
-    ]
+    return [base | {"op": text(info.get("op")), "n": num(info.get("n"))} | counted_work(info, base["median_s"])]
 
 
 @reader("training")
@@ -184,19 +185,9 @@ def study_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any
 
 
 @reader("workload")
-def workload_rows(base: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+def workload_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
     """A user's workload (the torch_benchmark fixture): read like a matmul, by its own work counts."""
-    flops, nbytes, median = num(info.get("flops")), num(info.get("bytes")), base["median_s"]
-    gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
-    return [
-        base
-        | {
-            "flops": flops,
-            "bytes": nbytes,
-            "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
-            "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
-        }
-    ]
+    return [base | counted_work(info, base["median_s"])]
 
 
 @reader("workload-compare")
