@@ -230,6 +230,10 @@ def training_svg(table: pd.DataFrame) -> str | None:
     )
 
 
+#: A roofline point's marker by kind (reports.roofline): the harness's own cases and a user's workload.
+ROOFLINE_MARKERS = {"matmul": "o", "training": "X", "workload": "s"}
+
+
 def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
     """A log-log roofline per machine and device: cases as points (colour = precision, marker = kind),
     the compute roof per precision (dashed, from the ridge on), the measured memory roof (solid grey)
@@ -263,7 +267,8 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
                 hue_order=precisions,
                 palette=palette,
                 style="kind",
-                style_order=["matmul", "training"],
+                style_order=list(ROOFLINE_MARKERS),
+                markers=ROOFLINE_MARKERS,
                 s=22,
                 edgecolor="none",
                 legend=False,
@@ -289,8 +294,7 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
         grid.set_axis_labels("FLOP per byte", "GFLOP/s")
         legend = {str(p): plt.Line2D([], [], color=palette[p], marker="o", ls="--") for p in precisions}
         legend |= {
-            "matmul": plt.Line2D([], [], color="0.3", marker="o", ls=""),
-            "training": plt.Line2D([], [], color="0.3", marker="X", ls=""),
+            **{kind: plt.Line2D([], [], color="0.3", marker=m, ls="") for kind, m in ROOFLINE_MARKERS.items()},
             "measured bandwidth": plt.Line2D([], [], color="0.45", ls="-"),
             "theoretical bandwidth": plt.Line2D([], [], color="0.45", ls=":"),
         }

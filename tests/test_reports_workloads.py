@@ -88,7 +88,8 @@ def test_efficiency_reads_workloads_against_the_machine(saved_run: Path) -> None
 
 
 def test_counted_workloads_sit_on_the_roofline(saved_run: Path) -> None:
-    from reports.roofline import roofline_points
+    from reports.plots import roofline_svg
+    from reports.roofline import roofline_points, roofs
 
     loaded, frame = frame_of(saved_run)
     points = roofline_points(frame, loaded.runs)
@@ -96,6 +97,7 @@ def test_counted_workloads_sit_on_the_roofline(saved_run: Path) -> None:
     assert list(mine.index) == [ALONE]  # the comparison counted no bytes, test_uncounted nothing
     assert mine.loc[ALONE, "intensity"] == pytest.approx(2 * 128**3 / (3 * 128 * 128 * 4))
     assert mine.loc[ALONE, "gflops"] > 0 and mine.loc[ALONE, "bound"] in ("memory", "compute", "unknown")
+    assert "<svg" in (roofline_svg(points, roofs(points)) or "")  # drawn with its own marker
 
 
 def test_workload_and_comparison_tables(saved_run: Path) -> None:
