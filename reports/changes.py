@@ -14,10 +14,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
-from contract.stats import ratio_of_medians
+from contract.stats import Estimate, ratio_of_medians
 from reports import drift, verdicts
 from reports.load import Run, by_machine
 
@@ -62,12 +63,21 @@ def compare(
     *,
     alpha: float = ALPHA,
     threshold: float = THRESHOLD,
+    interval: bool = True,
 ) -> Change:
-    """Ratio of medians current/baseline and a verdict: faster, slower, no change or no raw data."""
+    """Ratio of medians current/baseline and a verdict: faster, slower, no change or no raw data.
+
+    ``interval=False`` skips the bootstrap (low and high are NaN): the verdict needs only the
+    ratio and the test, and the bootstrap is most of a fleet's changes table.
+    """
     ratio = current_median / baseline_median if baseline_median > 0 else math.nan
     if not baseline_data or not current_data or len(baseline_data) < 2 or len(current_data) < 2:
         return Change(ratio, math.nan, math.nan, math.nan, NO_DATA)
-    estimate = ratio_of_medians(current_data, baseline_data)
+    if interval:
+        estimate = ratio_of_medians(current_data, baseline_data)
+    else:
+        value = float(np.median(current_data) / np.median(baseline_data))
+        estimate = Estimate(value, math.nan, math.nan)
     if list(current_data) == list(baseline_data):
         p_value = 1.0  # identical samples: scipy may warn on all-tied input
     else:
@@ -196,7 +206,9 @@ def _pair_rows(
     rows = []
     for k in keys:
         old, new = base.loc[k], cur.loc[k]
-        within = compare(old["median_s"], new["median_s"], old["data"], new["data"], threshold=threshold)
+        within = compare(
+            old["median_s"], new["median_s"], old["data"], new["data"], threshold=threshold, interval=False
+        )
         scale = math.exp(factor[k])
         data = [x / scale for x in new["data"]] if new["data"] is not None else None
         judged = compare(old["median_s"], new["median_s"] / scale, old["data"], data, threshold=threshold)

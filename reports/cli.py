@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reports import changes, render, scope
+from reports.catalog_cache import default_dir
 from reports.changes import THRESHOLD
+from reports.collect import DEFAULT_PATHS, SCOPE_RUNS, load_runs
 from reports.frame import results_frame
-from reports.load import DEFAULT_PATHS, load_runs
 from reports.report import build_report, select_baseline, summary_line
 
 DEFAULT_OUTPUT = {"html": "report.html", "md": "report.md", "csv": "report-csv"}
@@ -50,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--title", default="Benchmark report")
     b.add_argument("--no-plots", action="store_true", help="tables only (faster)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no warnings, only errors")
+    cache_options(b)
     c = sub.add_parser(
         "check",
         help="regression gate: exit 1 when any benchmark is significantly slower than its baseline (for CI)",
@@ -62,7 +64,22 @@ def parser() -> argparse.ArgumentParser:
         default=THRESHOLD,
         help=f"smallest relative change that can fail the gate (default {THRESHOLD})",
     )
+    cache_options(c)
     return p  # fmt: skip
+
+
+def cache_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        help=f"where the catalogue of saved runs is cached between builds (default: {default_dir()}; "
+        "$BENCH_REPORT_CACHE sets it)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="read every saved run again, write no cache")
+
+
+def cache_dir(args: argparse.Namespace) -> Path | None:
+    return None if args.no_cache else (args.cache_dir or default_dir())
 
 
 def build(args: argparse.Namespace) -> int:
@@ -70,7 +87,9 @@ def build(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if args.baseline and args.baseline not in paths:
         paths.append(args.baseline)
-    loaded = load_runs(paths, progress=not args.quiet, keep_raw=[args.baseline] if args.baseline else [])
+    loaded = load_runs(
+        paths, progress=not args.quiet, keep_raw=[args.baseline] if args.baseline else [], cache_dir=cache_dir(args)
+    )
     if not args.quiet:
         for path, reason in loaded.skipped:
             print(f"warning: skipped {path}: {reason}", file=sys.stderr)
@@ -113,7 +132,9 @@ def check(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if args.baseline and args.baseline not in paths:
         paths.append(args.baseline)
-    loaded = load_runs(paths, progress=False, keep_raw=[args.baseline] if args.baseline else [])
+    loaded = load_runs(
+        paths, progress=False, keep_raw=[args.baseline] if args.baseline else [], cache_dir=cache_dir(args)
+    )
     for path, reason in loaded.skipped:
         print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     if not loaded.runs:
@@ -133,7 +154,7 @@ def check(args: argparse.Namespace) -> int:
         )
         return 2
     # the pairs and the runs before each current one that give the run-to-run spread (changes.HISTORY_RUNS)
-    used = scope.used_runs(loaded.runs, changes.HISTORY_RUNS + 1, [r for pair in pairs for r in pair])
+    used = scope.used_runs(loaded.runs, SCOPE_RUNS, [r for pair in pairs for r in pair])
     results, _ = results_frame(loaded.runs, used)
     table = changes.changes_table(results, loaded.runs, pairs, threshold=args.threshold)
     slower = changes.offenders(table)

@@ -32,6 +32,7 @@ STYLE = {
     "font.family": "sans-serif",
     "font.size": 9,
     "axes.titlesize": 9,
+    "axes.titley": 1.02,  # a fixed title position: placing it by the ticks above measures them per panel
     "axes.labelsize": 9,
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -43,6 +44,20 @@ COL_WRAP = 5  # panels per row: ten machines are two rows of five
 MAX_PANELS = 30  # beyond this a figure stops being readable; the rest is listed in the tables
 PANEL_HEIGHT = 2.4
 CONTENDED = "#d62728"
+PANEL_SPACING = {"wspace": 0.32, "hspace": 0.55}  # room for a panel's tick labels and the title below it
+
+
+class Grid(sns.FacetGrid):
+    """A FacetGrid that leaves the layout to the save (``bbox_inches="tight"``) and fixed spacing.
+
+    FacetGrid lays its empty panels out with ``tight_layout`` when it is made, which measures
+    every tick label of every panel: a fifth of the drawing time of a fleet's figures, spent
+    before anything is drawn. Panels have a fixed size and font, so fixed spacing fits them.
+    """
+
+    def tight_layout(self, *args: Any, **kwargs: Any) -> Grid:
+        self.figure.subplots_adjust(**PANEL_SPACING)
+        return self
 
 
 def to_svg(fig: plt.Figure, salt: str) -> str:
@@ -79,15 +94,21 @@ def outside_legend(grid: sns.FacetGrid, legend: dict[str, Any], title: str) -> p
 
 
 def _errorbars(data: pd.DataFrame, *, x: str, y: str, low: str, high: str, color: Any, offset: float = 0.0) -> None:
-    """One series: a line through the points, error bars from the saved interval (none where unknown)."""
+    """One series: a line through the points, error bars from the saved interval (none where unknown).
+
+    Drawn as one line and one collection of bars rather than ``Axes.errorbar`` (which adds cap
+    markers as further artists): a fleet's figures hold thousands of intervals.
+    """
     data = data.sort_values(x)
     values = data[y].to_numpy(dtype=float)
-    below = np.nan_to_num(np.clip(values - data[low].to_numpy(dtype=float), 0, None))
-    above = np.nan_to_num(np.clip(data[high].to_numpy(dtype=float) - values, 0, None))
+    lows = np.fmin(data[low].to_numpy(dtype=float), values)
+    highs = np.fmax(data[high].to_numpy(dtype=float), values)
     xs = data[x] + offset if offset else data[x]
-    plt.gca().errorbar(
-        xs, values, yerr=[below, above], marker="o", ms=3, lw=1.1, capsize=2, elinewidth=0.8, color=color
-    )
+    ax = plt.gca()
+    ax.plot(xs, values, marker="o", ms=3, lw=1.1, color=color)
+    known = np.isfinite(lows) & np.isfinite(highs)
+    if known.any():
+        ax.vlines(np.asarray(xs)[known], lows[known], highs[known], colors=[color], lw=0.8)
 
 
 def _contended(data: pd.DataFrame, *, x: str, y: str, **_: Any) -> None:
@@ -139,7 +160,7 @@ def facets(
         )
     )
     with plt.rc_context(STYLE), sns.axes_style("whitegrid", STYLE):
-        grid = sns.FacetGrid(
+        grid = Grid(
             data,
             col=col,
             col_order=panels,
@@ -247,7 +268,7 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
     precisions = sorted(points["precision"].unique())
     palette = dict(zip(precisions, sns.color_palette("tab10", len(precisions)), strict=True))
     with plt.rc_context(STYLE), sns.axes_style("whitegrid", STYLE):
-        grid = sns.FacetGrid(
+        grid = Grid(
             points[points["panel"].isin(panels)],
             col="panel",
             col_order=panels,

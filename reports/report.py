@@ -14,8 +14,9 @@ import pandas as pd
 
 from reports import changes, drift, history, plots, roofline, scope, tables, workloads
 from reports import study as study_section
+from reports.collect import SCOPE_RUNS, Loaded
 from reports.frame import results_frame
-from reports.load import Loaded, Run
+from reports.load import Run
 from reports.tables import Table
 
 
@@ -72,10 +73,10 @@ ROOFLINE_CAPTION = (
 
 
 def report_results(runs: Sequence[Run], baseline: Run | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """The results frame of the runs the sections read (reports.scope): each machine's newest runs as
-    far back as the history figures go, the compared pairs, and older runs with benchmarks of their own."""
+    """The results frame of the runs the sections read (reports.scope): each machine's newest runs,
+    the compared pairs, and older runs with benchmarks of their own (history reads the catalogue)."""
     pairs = changes.baseline_pairs(runs, baseline)
-    return results_frame(runs, scope.used_runs(runs, history.FIGURE_RUNS, [r for pair in pairs for r in pair]))
+    return results_frame(runs, scope.used_runs(runs, SCOPE_RUNS, [r for pair in pairs for r in pair]))
 
 
 def build_report(
@@ -89,7 +90,7 @@ def build_report(
 ) -> Report:
     """Every section of the report from the loaded runs (``results``: their results frame and its
     warnings when already built; else the frame of the runs the sections read, reports.scope)."""
-    runs = loaded.runs
+    runs, entries = loaded.runs, loaded.entries()
     pairs = changes.baseline_pairs(runs, baseline)
     results, warnings = results if results is not None else report_results(runs, baseline)
 
@@ -100,7 +101,7 @@ def build_report(
         "machine's newest result of every benchmark; section 5 compares runs. CPU contention is the share of "
         "timed time in which some task waited for a CPU (Linux pressure stall information): well above a few "
         "percent, the machine was shared while it measured, so trust its ratios more than its absolute times.",
-        _table("runs", "Runs per machine", "", tables.runs_table(runs))
+        _table("runs", "Runs per machine", "", tables.runs_table(entries))
         + _table("drift", "Machine drift per run", DRIFT_CAPTION, drift.drift_table(runs))
         + _table("drift-moved", "Benchmarks measured while the machine changed speed", MOVED_CAPTION,
                  drift.moved_table(runs)),
@@ -195,7 +196,7 @@ def build_report(
         empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
     )  # fmt: skip
 
-    history_rows = history.history_frame(results, runs)
+    history_rows = history.history_frame(entries)
     history_section = Section(
         "history",
         "6. History over runs",
@@ -239,11 +240,10 @@ def build_report(
         empty="No torch_benchmark records: docs/workloads.md shows how to benchmark your own workload.",
     )
 
-    machine_count = len({r.machine_id for r in runs})
     summary = {
-        "runs": len(runs),
-        "machines": machine_count,
-        "benchmarks": sum(len(r.benchmarks) for r in runs),
+        "runs": len(entries),
+        "machines": len({e.machine_id for e in entries}),
+        "benchmarks": sum(e.benchmarks for e in entries),
         "skipped files": len(loaded.skipped),
     }
     return Report(

@@ -5,15 +5,23 @@ history, and history shows each machine's newest runs only. Pure functions on lo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import datetime
+from typing import Protocol
 
-from reports.load import Run, by_machine
+from reports.load import by_machine
 
 
-def benchmark_names(run: Run) -> set[str]:
-    return {str(b.get("fullname") or b.get("name")) for b in run.benchmarks}
+class Listed(Protocol):
+    """A loaded run or a catalogue entry: what the scope rule reads."""
+
+    path: str
+    machine_id: str
+    datetime: datetime | None
+    names: AbstractSet[str]
 
 
-def used_runs(runs: Sequence[Run], newest: int, also: Iterable[Run] = ()) -> list[int]:
+def used_runs(runs: Sequence[Listed], newest: int, also: Iterable[Listed] = ()) -> list[int]:
     """Indices (into ``runs``) of each machine's ``newest`` runs, the runs in ``also`` (the compared
     pairs), and every older run that holds a benchmark no newer run of its machine has: the newest
     result of every benchmark (``frame.latest``) comes from these."""
@@ -22,7 +30,7 @@ def used_runs(runs: Sequence[Run], newest: int, also: Iterable[Run] = ()) -> lis
     for machine_runs in by_machine(runs).values():
         seen: set[str] = set()
         for rank, run in enumerate(reversed(machine_runs)):
-            names = benchmark_names(run)
+            names = run.names
             if rank < newest or not names <= seen:
                 used.add(index[id(run)])
             seen |= names

@@ -19,6 +19,7 @@ from contract.arithmetic import baseline_size
 from contract.peaks import core_share
 from contract.stats import ratio_of_medians
 from reports import workloads
+from reports.catalog import Entry
 from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text
 from reports.load import UNKNOWN, Run, by_machine
 
@@ -178,10 +179,11 @@ def machines_table(runs: Sequence[Run]) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def runs_table(runs: Sequence[Run]) -> pd.DataFrame:
-    """Per machine: how many runs, the time span, the newest commit, the writer's version."""
+def runs_table(entries: Sequence[Entry]) -> pd.DataFrame:
+    """Per machine: how many runs, the time span, the newest commit, the writer's version
+    (from the catalogue, so a fleet's old runs count without being read in full)."""
     rows = []
-    for machine, machine_runs in by_machine(runs).items():
+    for machine, machine_runs in by_machine(entries).items():
         dates = [r.datetime for r in machine_runs if r.datetime]
         newest = machine_runs[-1]
         rows.append(
@@ -190,49 +192,24 @@ def runs_table(runs: Sequence[Run]) -> pd.DataFrame:
                 "runs": len(machine_runs),
                 "first": min(dates).strftime("%Y-%m-%d %H:%M") if dates else UNKNOWN,
                 "last": max(dates).strftime("%Y-%m-%d %H:%M") if dates else UNKNOWN,
-                "newest commit": str(newest.commit_info.get("id") or UNKNOWN)[:12],
+                "newest commit": newest.commit[:12],
                 "pytest-benchmark": ", ".join(sorted({r.version for r in machine_runs})),
-                "benchmarks (newest run)": len(newest.benchmarks),
+                "benchmarks (newest run)": newest.benchmarks,
                 "hardware record": "yes" if any(r.harness for r in machine_runs) else "no",
-                "% CPU contention (newest run)": contention(newest.benchmarks),
+                "% CPU contention (newest run)": newest.contention,
                 "partial runs": _partial_runs(machine_runs),
             }
         )
     return pd.DataFrame(rows)
 
 
-def _partial_runs(machine_runs: Sequence[Run]) -> str:
+def _partial_runs(machine_runs: Sequence[Entry]) -> str:
     """How many runs stopped early (Ctrl-C, -x) and saved only what finished; the newest says why."""
     partial = [r for r in machine_runs if r.partial]
     if not partial:
         return "none"
     newest = partial[-1]
     return f"{len(partial)}: newest {newest.label.split(' @ ', 1)[1]}, {newest.partial}"
-
-
-def contention(benchmarks: Sequence[dict[str, Any]]) -> float:
-    """Share of the timed wall time in which some task waited for a CPU (Linux PSI), over every
-    benchmark of a run with before/after readings; NaN when none has them.
-
-    A run with high contention shared its cores with other work: read its absolute times with
-    care (interleaved ratios hold up better).
-    """
-    stalled = elapsed = 0.0
-    for bench in benchmarks:
-        info = bench.get("extra_info") if isinstance(bench, dict) else None
-        readings = info.get("readings") if isinstance(info, dict) else None
-        if not isinstance(readings, dict):
-            continue
-        before, after = readings.get("before"), readings.get("after")
-        if not isinstance(before, dict) or not isinstance(after, dict):
-            continue
-        values = [num(x) for x in (before.get("cpu_pressure_some_us"), after.get("cpu_pressure_some_us"),
-                                       before.get("time"), after.get("time"))]  # fmt: skip
-        if any(math.isnan(v) for v in values) or values[3] <= values[2]:
-            continue
-        stalled += (values[1] - values[0]) / 1e6
-        elapsed += values[3] - values[2]
-    return stalled / elapsed if elapsed > 0 else math.nan
 
 
 # --- alignment -----------------------------------------------------------------------------

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reports import changes  # noqa: E402
+from reports.collect import load_runs  # noqa: E402
 from reports.frame import results_frame  # noqa: E402
-from reports.load import by_machine, load_runs  # noqa: E402
+from reports.load import by_machine  # noqa: E402
 
 #: A small subset for --quick: 8 per-size matmul benchmarks (mm and mv at 4 sizes), short budgets.
 QUICK = ("bench/kernels/bench_matmul.py", "-k", "test_matmul", "--bench-devices=cpu", "--bench-sizes=1024-1027",

@@ -9,7 +9,7 @@ import torch
 
 from bench import canary
 from bench.hardware.readings import parse_proc_stat
-from reports.load import load_runs
+from reports.collect import load_runs
 from reports.report import build_report
 
 pytest_plugins = ["pytester"]

@@ -24,7 +24,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports.load import Loaded, parse_run
+from reports.collect import Loaded
+from reports.load import parse_run
 from reports.render import html
 from reports.report import build_report
 

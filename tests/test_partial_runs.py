@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.partial import partial_reason, stop_reason
+from reports.catalog import entry_of
 from reports.load import load_file
 from reports.tables import runs_table
 from tests.support import ROOT
@@ -60,7 +61,7 @@ def test_interrupted_run_is_saved_and_marked_partial(pytester: pytest.Pytester) 
     loaded, _ = load_file(path)
     assert loaded is not None and loaded.partial == doc["partial_reason"]
     assert loaded.label.endswith("(partial)")
-    (row,) = runs_table([loaded]).to_dict("records")
+    (row,) = runs_table([entry_of(loaded)]).to_dict("records")
     assert row["partial runs"].startswith("1: newest ") and "interrupted" in row["partial runs"]
 
 
@@ -77,7 +78,7 @@ def test_a_whole_run_is_not_partial(pytester: pytest.Pytester) -> None:
     assert len(doc["benchmarks"]) == 3 and "partial" not in doc
     loaded, _ = load_file(path)
     assert loaded is not None and loaded.partial is None and not loaded.label.endswith("(partial)")
-    assert runs_table([loaded]).loc[0, "partial runs"] == "none"
+    assert runs_table([entry_of(loaded)]).loc[0, "partial runs"] == "none"
 
 
 def test_stop_reasons() -> None:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from reports import changes
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import load_runs
 from tests import report_fixtures as fx
 
 RNG = np.random.default_rng(7)

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from reports import tables
+from reports.collect import load_runs
 from reports.format import display_frame
 from reports.frame import LAUNCH_BOUND_MARK, results_frame
-from reports.load import load_runs
 from tests import report_fixtures as fx
 
 

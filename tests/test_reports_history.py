@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from reports import history, plots
-from reports.frame import results_frame
-from reports.load import load_runs
+from reports.collect import load_runs
 from tests import report_fixtures as fx
 
 
@@ -37,8 +36,7 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str,
         run["commit_info"] = {"id": f"{i + 1:x}" * 40, "dirty": False}
     fx.write_runs(folder, [(fx.storage_name(r, i + 1), r) for i, r in enumerate(runs)])
     loaded = load_runs([str(folder)], progress=False)
-    results, _ = results_frame(loaded.runs)
-    return runs, loaded, history.history_frame(results, loaded.runs)
+    return runs, loaded, history.history_frame(loaded.entries())
 
 
 def saved(run: dict[str, Any], kind: str, **match: Any) -> dict[str, Any]:
@@ -111,8 +109,7 @@ def test_figures_ring_the_contended_run(three_runs) -> None:
 def test_empty_history_has_no_tables_or_figures(tmp_path: Path) -> None:
     fx.write_runs(tmp_path, [("x/0001_foreign.json", fx.foreign_run())])
     loaded = load_runs([str(tmp_path)], progress=False)
-    results, _ = results_frame(loaded.runs)
-    frame = history.history_frame(results, loaded.runs)
+    frame = history.history_frame(loaded.entries())
     assert frame.empty
     assert history.history_tables(frame) == [] and plots.history_svgs(frame) == []
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from contract.volatile import PYCPUINFO_RUN_KEYS, RUN_KEY, split_run
 from reports import tables
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import UNKNOWN, load_runs, parse_datetime
+from reports.load import UNKNOWN, parse_datetime
 from tests import report_fixtures as fx
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from reports import plots, roofline
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import load_runs
 from tests import report_fixtures as fx
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from reports import scope
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import drop_raw_data, load_runs
+from reports.load import drop_raw_data
 from tests.support import ROOT
 
 spec = importlib.util.spec_from_file_location("check_scale", ROOT / "scripts" / "check_scale.py")

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from reports import tables
+from reports import catalog, tables
+from reports.collect import load_runs
 from reports.format import display_frame, fmt_time
 from reports.frame import results_frame
-from reports.load import load_runs
 from tests import report_fixtures as fx
 
 
@@ -157,5 +157,5 @@ def test_cpu_contention_is_stall_time_over_timed_time() -> None:
         after = {"time": 100.0 + seconds, "cpu_pressure_some_us": 5_000_000 + stall_us}
         return {"extra_info": {"readings": {"before": before, "after": after}}}
 
-    assert tables.contention([bench(250_000, 1.0), bench(250_000, 4.0)]) == pytest.approx(0.1)
-    assert math.isnan(tables.contention([{"extra_info": {}}, {"name": "foreign"}]))
+    assert catalog.contention([bench(250_000, 1.0), bench(250_000, 4.0)]) == pytest.approx(0.1)
+    assert math.isnan(catalog.contention([{"extra_info": {}}, {"name": "foreign"}]))

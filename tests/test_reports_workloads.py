@@ -13,8 +13,9 @@ import pytest
 
 from reports import render, workloads
 from reports.changes import SAME, baseline_pairs, changes_table
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import load_runs, parse_run
+from reports.load import parse_run
 from reports.report import build_report
 from reports.tables import efficiency_table, generic_table
 from tests.support import TINY_BUDGET, run_session

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from contract import stats
 from contract.stats import bootstrap_ci, paired_ratio, ratio_of_medians
 
 
@@ -58,3 +59,11 @@ def test_ratio_of_medians_detects_a_clear_difference():
     b = rng.normal(1.0, 0.05, 30)
     est = ratio_of_medians(a, b)
     assert 1.9 < est.low <= est.value <= est.high < 2.1
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40, 41])
+def test_resampled_medians_equal_the_sorting_median(n: int) -> None:
+    rng = np.random.default_rng(n)
+    values = np.round(rng.lognormal(size=n), 1)  # rounded: ties between ranks
+    draws = rng.integers(0, n, size=(500, n))
+    assert np.array_equal(stats.resampled_medians(values, draws), np.median(values[draws], axis=1))

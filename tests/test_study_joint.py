@@ -39,8 +39,8 @@ from contract.schema import (
 from contract.search import best_so_far, trials_to_target
 from contract.stats import mean_difference_interval
 from reports import joint
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import load_runs
 from reports.render import html
 from reports.report import build_report
 from tests.support import ROOT, run_session, saved_runs

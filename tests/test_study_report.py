@@ -21,8 +21,9 @@ from bench.study.train import Budget, SeedResult
 from bench.training.data import synthetic_dataset
 from contract.schema import KIND_STUDY, SCHEMA_VERSION, STUDY_FIELDS, STUDY_MODEL_FIELDS, study_value_label
 from reports import study
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import load_runs, parse_run
+from reports.load import parse_run
 from reports.tables import Table
 from tests import report_fixtures as fx
 

@@ -17,8 +17,8 @@ import pytest
 
 from reports import changes, drift, verdicts
 from reports.cli import main
+from reports.collect import load_runs
 from reports.frame import results_frame
-from reports.load import load_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = sorted((ROOT / "examples" / "runs").rglob("*.json"))[-1]
