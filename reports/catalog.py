@@ -16,15 +16,14 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from contract.arithmetic import finite as num
-from contract.stats import bootstrap_ci
+from contract.stats import median_interval
 from reports.frame import benchmark_rows
-from reports.load import UNKNOWN, Run, parse_datetime
+from reports.load import UNKNOWN, Run, parse_datetime, without_rounds
 
 PENALTY = "penalty t(n)/t(1024)"
 RATIO = "scratch/framework"
 MM_RATE = "mm GFLOP/s at n=1024"
 METRICS = (PENALTY, RATIO, MM_RATE)
-RATE_RESAMPLES = 1000  # bootstrap of one median per run and device: enough for a history mark
 HEADLINE_KINDS = frozenset({"alignment", "training-interleaved", "matmul"})
 
 
@@ -133,15 +132,34 @@ def _headline_benchmark(bench: dict[str, Any]) -> bool:
     return info.get("kind") != "matmul" or (info.get("op") == "mm" and info.get("n") == 1024)
 
 
+def index_view(benchmarks: list[Any]) -> list[Any]:
+    """The part of each saved benchmark an entry reads: a headline benchmark whole but for its
+    rounds (only mm n=1024's are used), any other its names, median and readings. What makes a
+    benchmark usable (a valid median) and its name stay the same, so the entry's names and count
+    are those of the run read in full, at a fraction of the checking."""
+    out = []
+    for bench in without_rounds(benchmarks):
+        if not isinstance(bench, dict) or _headline_benchmark(bench):
+            out.append(bench)
+            continue
+        stats, info = bench.get("stats"), bench.get("extra_info")
+        stub = {k: bench[k] for k in ("name", "fullname") if k in bench}
+        stub["stats"] = {"median": stats.get("median")} if isinstance(stats, dict) and "median" in stats else stats
+        if isinstance(info, dict) and "readings" in info:
+            stub["extra_info"] = {"readings": info["readings"]}
+        out.append(stub)
+    return out
+
+
 def _label(*parts: Any) -> str:
     return " ".join(map(str, parts))
 
 
 def _rate_interval(flops: float, data: list[float] | None) -> tuple[float, float]:
-    """GFLOP/s interval from the bootstrap interval of the median round time (NaNs without raw data)."""
+    """GFLOP/s interval from the 95 % interval of the median round time (NaNs without raw data)."""
     if not data or not flops > 0:
         return math.nan, math.nan
-    low_s, high_s = bootstrap_ci(data, resamples=RATE_RESAMPLES)
+    low_s, high_s = median_interval(data)
     return flops / high_s / 1e9, flops / low_s / 1e9
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.catalog import Entry
+from reports.load import read_json
 
 #: Bump when an Entry or the way it is derived from a run changes: older caches are then ignored.
 CACHE_VERSION = 1
@@ -58,6 +59,13 @@ class CatalogCache:
         self.folder = folder
         self._tables: dict[Path, dict[str, Any]] = {}
         self._dirty: set[Path] = set()
+        self._folders: dict[Path, Path] = {}  # folder as given -> resolved (resolving costs a stat per part)
+
+    def _where(self, path: Path) -> tuple[Path, str]:
+        """(resolved folder, file name): a file is cached under the real folder it sits in."""
+        if path.parent not in self._folders:
+            self._folders[path.parent] = path.parent.resolve()
+        return self._folders[path.parent], path.name
 
     def _cache_file(self, directory: Path) -> Path:
         assert self.folder is not None
@@ -67,7 +75,7 @@ class CatalogCache:
         if directory not in self._tables:
             table: dict[str, Any] = {"folder": str(directory), "names": [], "files": {}}
             try:
-                doc = json.loads(self._cache_file(directory).read_bytes())
+                doc = read_json(self._cache_file(directory).read_bytes())
                 names = doc["names"]
                 if (
                     doc.get("version") == CACHE_VERSION
@@ -85,9 +93,9 @@ class CatalogCache:
         """The cached entry of this version of ``path``, or None."""
         if self.folder is None or key is None:
             return None
-        resolved = path.resolve()
-        table = self._table(resolved.parent)
-        found = table["files"].get(resolved.name)
+        folder, name = self._where(path)
+        table = self._table(folder)
+        found = table["files"].get(name)
         if not isinstance(found, list) or len(found) != 5 or tuple(found[:3]) != key:
             return None
         try:
@@ -101,14 +109,14 @@ class CatalogCache:
     def put(self, path: Path, key: Key | None, cached: Cached) -> None:
         if self.folder is None or key is None:
             return
-        path = path.resolve()
-        table = self._table(path.parent)
+        folder, name = self._where(path)
+        table = self._table(folder)
         entry, reason = cached
         names = {name: i for i, name in enumerate(table["names"])}
         doc = None if entry is None else entry.to_json(names)
         table["names"] = list(names)
-        table["files"][path.name] = [*key, doc, reason]
-        self._dirty.add(path.parent)
+        table["files"][name] = [*key, doc, reason]
+        self._dirty.add(folder)
 
     def save(self) -> list[str]:
         """Write the folders that gained entries; warnings (never errors) for what could not be written."""

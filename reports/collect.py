@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from reports import scope
-from reports.catalog import Entry, entry_of
+from reports.catalog import Entry, entry_of, index_view
 from reports.catalog_cache import CatalogCache, file_key
 from reports.load import (
     RAW_RUNS,
@@ -35,7 +35,6 @@ from reports.load import (
     parse_run,
     read_doc,
     sort_key,
-    without_rounds,
 )
 
 DEFAULT_PATHS = (".benchmarks",)
@@ -69,8 +68,8 @@ def index_file(path: Path) -> tuple[Entry | None, str]:
     file that breaks the reader is skipped with the error, the other runs still make a report."""
     try:
         doc, reason = read_doc(path)
-        if isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list):  # rounds: only mm n=1024's are read
-            doc = doc | {"benchmarks": without_rounds(doc["benchmarks"])}
+        if isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list):
+            doc = doc | {"benchmarks": index_view(doc["benchmarks"])}
         run, reason = (None, reason) if doc is None else parse_run(str(path), doc)
         return (entry_of(run), reason) if run is not None else (None, reason)
     except Exception as exc:
@@ -161,7 +160,7 @@ def load_runs(
     wanted = (
         range(len(entries))
         if scope_runs is None
-        else scope.used_runs(entries, scope_runs, [e for e in entries if Path(e.path).resolve() in pinned])
+        else scope.used_runs(entries, scope_runs, [e for e in entries if pinned and Path(e.path).resolve() in pinned])
     )
     reading = Progress(len(wanted), stream, progress and len(wanted) < len(files), "reading runs in full")
     holders: dict[str, list[Run]] = {}  # per machine, the runs still holding all their raw data
@@ -174,7 +173,7 @@ def load_runs(
         if reason:
             loaded.warnings.append(f"{run.path}: {reason}")
         loaded.warnings.extend(run.warnings)
-        if Path(run.path).resolve() not in pinned:
+        if not pinned or Path(run.path).resolve() not in pinned:
             held = holders.setdefault(run.machine_id, [])
             held.append(run)
             if len(held) > raw_runs:

@@ -44,27 +44,63 @@ COL_WRAP = 5  # panels per row: ten machines are two rows of five
 MAX_PANELS = 30  # beyond this a figure stops being readable; the rest is listed in the tables
 PANEL_HEIGHT = 2.4
 CONTENDED = "#d62728"
-PANEL_SPACING = {"wspace": 0.32, "hspace": 0.55}  # room for a panel's tick labels and the title below it
+#: Inches around and between a grid's panels: tick labels and the axis label left and below, the
+#: panel title above, a panel's own tick labels between panels (panels that do not share y have them).
+MARGINS = {"left": 0.85, "bottom": 0.75, "top": 0.35, "wspace": 0.6, "hspace": 0.75}
+LEGEND_CHAR_IN = 0.075  # inches per legend character at font size 9, with a little to spare
 
 
 class Grid(sns.FacetGrid):
-    """A FacetGrid that leaves the layout to the save (``bbox_inches="tight"``) and fixed spacing.
+    """A FacetGrid laid out by arithmetic, not by measuring its text.
 
-    FacetGrid lays its empty panels out with ``tight_layout`` when it is made, which measures
-    every tick label of every panel: a fifth of the drawing time of a fleet's figures, spent
-    before anything is drawn. Panels have a fixed size and font, so fixed spacing fits them.
+    FacetGrid lays its panels out with ``tight_layout`` when it is made, and a tight bounding box
+    at save time draws the figure a second time to measure it: together about half the time of a
+    fleet's figures, which have dozens of panels. Panels have a fixed size and font, so fixed
+    margins fit them; the legend's width is estimated from its longest label.
     """
 
     def tight_layout(self, *args: Any, **kwargs: Any) -> Grid:
-        self.figure.subplots_adjust(**PANEL_SPACING)
-        return self
+        return self  # the layout is set once, by fixed_layout, when the legend is known
+
+    def fixed_layout(self, legend: dict[str, Any], title: str) -> plt.Figure:
+        """Axes of about the requested panel size, the margins of MARGINS, the legend right of the panels."""
+        fig = self.figure
+        columns, rows = self._ncol, self._nrow
+        size = fig.get_size_inches()  # FacetGrid's: height x aspect per panel, labels included
+        width, height = 0.8 * size[0] / columns, 0.75 * size[1] / rows  # the axes alone
+        longest = max([len(title), *(len(str(k)) for k in legend)])
+        right = 0.9 + LEGEND_CHAR_IN * longest  # handle, padding and text
+        m = MARGINS
+        total_w = m["left"] + columns * width + (columns - 1) * m["wspace"] + right
+        total_h = m["bottom"] + rows * height + (rows - 1) * m["hspace"] + m["top"]
+        fig.set_size_inches(total_w, total_h)
+        fig.subplots_adjust(
+            left=m["left"] / total_w,
+            right=1 - right / total_w,
+            bottom=m["bottom"] / total_h,
+            top=1 - m["top"] / total_h,
+            wspace=m["wspace"] / width,
+            hspace=m["hspace"] / height,
+        )
+        fig.legend(
+            list(legend.values()),
+            list(legend),
+            title=title,
+            loc="upper left",
+            bbox_to_anchor=(1 - (right - 0.1) / total_w, 1 - m["top"] / total_h),
+            frameon=False,
+        )
+        return fig
 
 
-def to_svg(fig: plt.Figure, salt: str) -> str:
-    """Figure -> an <svg> element ready to inline (no XML prolog, scales with the page)."""
+def to_svg(fig: plt.Figure, salt: str, *, tight: bool = True) -> str:
+    """Figure -> an <svg> element ready to inline (no XML prolog, scales with the page).
+
+    ``tight=False`` saves the figure at its own size (a Grid's fixed layout): one drawing, not two.
+    """
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt}):  # unique ids when several SVGs share a page
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -82,15 +118,6 @@ def plain_log(ax: plt.Axes, axis: str = "y") -> None:
     low, high = getattr(ax, f"get_{axis}lim")()
     few_decades = low > 0 and high / low < 30  # label minor ticks too, or the axis shows a single number
     scale.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}") if few_decades else NullFormatter())
-
-
-def outside_legend(grid: sns.FacetGrid, legend: dict[str, Any], title: str) -> plt.Figure:
-    """A figure legend right of the panels. FacetGrid.add_legend draws the whole figure twice to
-    measure the legend; ``bbox_inches="tight"`` at save time makes room for it without a draw."""
-    grid.figure.legend(
-        list(legend.values()), list(legend), title=title, loc="upper left", bbox_to_anchor=(1.0, 0.98), frameon=False
-    )
-    return grid.figure
 
 
 def _errorbars(data: pd.DataFrame, *, x: str, y: str, low: str, high: str, color: Any, offset: float = 0.0) -> None:
@@ -192,7 +219,7 @@ def facets(
                 ax.xaxis.set_major_formatter(DateFormatter("%m-%d\n%H:%M"))
         grid.set_titles(col_template="{col_name}")
         grid.set_axis_labels(xlabel, ylabel)
-        return to_svg(outside_legend(grid, legend, hue_title), salt)
+        return to_svg(grid.fixed_layout(legend, hue_title), salt, tight=False)
 
 
 def _label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -319,7 +346,7 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
             "measured bandwidth": plt.Line2D([], [], color="0.45", ls="-"),
             "theoretical bandwidth": plt.Line2D([], [], color="0.45", ls=":"),
         }
-        return to_svg(outside_legend(grid, legend, "precision (roof dashed)"), "roofline")
+        return to_svg(grid.fixed_layout(legend, "precision (roof dashed)"), "roofline", tight=False)
 
 
 def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:

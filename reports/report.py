@@ -6,15 +6,18 @@ it is empty instead of disappearing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import pandas as pd
 
 from reports import changes, drift, history, plots, roofline, scope, tables, workloads
 from reports import study as study_section
-from reports.collect import SCOPE_RUNS, Loaded
+from reports.catalog import Entry
+from reports.collect import SCOPE_RUNS, Loaded, default_workers
+from reports.drawing import PARALLEL_RUNS, Drawing
 from reports.frame import results_frame
 from reports.load import Run
 from reports.tables import Table
@@ -87,12 +90,51 @@ def build_report(
     title: str = "Benchmark report",
     figures: bool = True,
     results: tuple[pd.DataFrame, list[str]] | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Every section of the report from the loaded runs (``results``: their results frame and its
-    warnings when already built; else the frame of the runs the sections read, reports.scope)."""
-    runs, entries = loaded.runs, loaded.entries()
+    warnings when already built; else the frame of the runs the sections read, reports.scope).
+
+    ``workers``: processes that draw the figures while the tables are computed (reports.drawing;
+    default: the CPUs this process may use, for reports of PARALLEL_RUNS runs or more).
+    """
+    entries = loaded.entries()
+    if workers is None:
+        workers = default_workers() if len(entries) >= PARALLEL_RUNS else 1
+    with Drawing(workers if figures else 1) as drawing:
+        return _build(loaded, entries, baseline, threshold, title, figures, results, drawing)
+
+
+def _training_figures(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    svg = plots.training_svg(rows)
+    return (
+        [] if svg is None else [("scratch/framework with its 95 % interval against depth, by machine and device", svg)]
+    )
+
+
+def _roofline_figures(points: pd.DataFrame, roofs: pd.DataFrame) -> list[tuple[str, str]]:
+    svg = plots.roofline_svg(points, roofs)
+    return [] if svg is None else [("Roofline per machine and device: achieved GFLOP/s against FLOP per byte", svg)]
+
+
+def _build(
+    loaded: Loaded,
+    entries: list[Entry],
+    baseline: Run | None,
+    threshold: float,
+    title: str,
+    figures: bool,
+    results: tuple[pd.DataFrame, list[str]] | None,
+    drawing: Drawing,
+) -> Report:
+    def draw(fn: Callable[..., list[tuple[str, str]]], *args: Any) -> Callable[[], list[tuple[str, str]]]:
+        return drawing.submit(fn, *args) if figures else list
+
+    runs = loaded.runs
     pairs = changes.baseline_pairs(runs, baseline)
     results, warnings = results if results is not None else report_results(runs, baseline)
+    history_rows = history.history_frame(entries)
+    history_figures = draw(plots.history_svgs, history_rows)  # the longest drawing starts first
 
     overview = Section(
         "runs",
@@ -128,9 +170,9 @@ def build_report(
         "figures are hot (CUDA-graph replays, operands in L2) with the cold penalty (L2 flushed) beside them, and "
         "\u2691 marks a launch-bound result.",
         tables.alignment_tables(align_rows),
-        plots.alignment_svgs(align_rows) if figures else [],
         empty="No matmul or alignment benchmarks found.",
     )
+    alignment_figures = draw(plots.alignment_svgs, align_rows)
 
     training_rows = tables.training_table(results)
     training_tables = _table("training", "Training by depth", "", training_rows)
@@ -143,13 +185,12 @@ def build_report(
         "a 95 % interval (above 1: scratch is slower). Accuracy alongside shows both learn the same thing; "
         "a ratio that grows with depth means per-layer overhead dominates.",
         training_tables,
-        [("scratch/framework with its 95 % interval against depth, by machine and device", svg)]
-        if figures and (svg := plots.training_svg(training_rows)) is not None
-        else [],
         empty="No training benchmarks found.",
     )
+    training_figures = draw(_training_figures, training_rows)
 
     points = roofline.roofline_points(results, runs)
+    roofline_figures = draw(_roofline_figures, points, roofline.roofs(points))
     efficiency = Section(
         "efficiency",
         "4. Efficiency against the hardware's limits",
@@ -172,9 +213,6 @@ def build_report(
         + _table(
             "roofline", "Roofline: the case closest to its roof", ROOFLINE_CAPTION, roofline.roofline_table(points)
         ),
-        [("Roofline per machine and device: achieved GFLOP/s against FLOP per byte", svg)]
-        if figures and (svg := plots.roofline_svg(points, roofline.roofs(points))) is not None
-        else [],
         empty="No harness results with a hardware record found.",
     )
 
@@ -196,7 +234,6 @@ def build_report(
         empty="Nothing to compare: every machine has a single run (or the runs share no benchmark).",
     )  # fmt: skip
 
-    history_rows = history.history_frame(entries)
     history_section = Section(
         "history",
         "6. History over runs",
@@ -208,7 +245,6 @@ def build_report(
         f"{history.TABLE_RUNS}.",
         [Table(f"history-{i}", metric, "", frame) for i, (metric, frame) in
          enumerate(history.history_tables(history_rows))],
-        plots.history_svgs(history_rows) if figures else [],
         empty="No alignment, interleaved training or mm n=1024 results found.",
     )  # fmt: skip
 
@@ -221,13 +257,13 @@ def build_report(
         empty="None: every benchmark came from this harness.",
     )
 
-    study_tables, study_figures = study_section.section_parts(results, with_figures=figures)
+    study_tables, _ = study_section.section_parts(results, with_figures=False)
+    study_figures = draw(study_section.section_figures, results[results["kind"].isin(study_section.KINDS)])
     study = Section(
         "study",
         "8. Hyperparameter study",
         study_section.SECTION_CAPTION,
         study_tables,
-        study_figures,
         empty="No study records (run `pytest bench --bench-study --benchmark-autosave` to make some).",
     )
 
@@ -250,21 +286,39 @@ def build_report(
         title=title,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         summary=summary,
-        sections=[
-            overview,
-            machines,
-            alignment,
-            training,
-            efficiency,
-            change_section,
-            history_section,
-            other,
-            study,
-            own_workloads,
-        ],
+        sections=_with_figures(
+            [
+                (alignment, alignment_figures),
+                (training, training_figures),
+                (efficiency, roofline_figures),
+                (history_section, history_figures),
+                (study, study_figures),
+            ],
+            [
+                overview,
+                machines,
+                alignment,
+                training,
+                efficiency,
+                change_section,
+                history_section,
+                other,
+                study,
+                own_workloads,
+            ],
+        ),
         skipped=list(loaded.skipped),
         warnings=list(loaded.warnings) + warnings,
     )
+
+
+def _with_figures(
+    drawn: list[tuple[Section, Callable[[], list[tuple[str, str]]]]], sections: list[Section]
+) -> list[Section]:
+    """The sections, each given the figures drawn for it (waiting for the drawing processes)."""
+    for section, figures in drawn:
+        section.figures = figures()
+    return sections
 
 
 def summary_line(report: Report, output: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from contract.schema import KIND_JOINT_BEST, KIND_JOINT_SEARCH, KIND_STUDY
 from contract.stats import INTERVAL_NOTE
 from contract.study import (  # noqa: F401 - re-exported: the report's study arithmetic lives in contract
     PARAM_ORDER,
@@ -164,6 +165,15 @@ def figures(records: pd.DataFrame) -> list[tuple[str, str]]:
     for (param, machine, dataset, device), group in sweeps(records):
         by_param.setdefault(param, []).append((f"{machine} {device} {dataset}", param_table(group)))
     return [(f"Study: {param}", param_svg(param, series)) for param, series in by_param.items()]
+
+
+#: The kinds the study section reads (a results frame cut to them draws the same figures).
+KINDS = (KIND_STUDY, KIND_JOINT_SEARCH, KIND_JOINT_BEST)
+
+
+def section_figures(results: pd.DataFrame) -> list[tuple[str, str]]:
+    """The study section's figures alone (drawn apart from its tables, reports.drawing)."""
+    return section_parts(results, with_figures=True)[1]
 
 
 def section_parts(results: pd.DataFrame, *, with_figures: bool = True) -> tuple[list[Any], list[tuple[str, str]]]:

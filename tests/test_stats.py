@@ -67,3 +67,19 @@ def test_resampled_medians_equal_the_sorting_median(n: int) -> None:
     values = np.round(rng.lognormal(size=n), 1)  # rounded: ties between ranks
     draws = rng.integers(0, n, size=(500, n))
     assert np.array_equal(stats.resampled_medians(values, draws), np.median(values[draws], axis=1))
+
+
+def test_median_interval_uses_the_binomial_ranks() -> None:
+    values = np.arange(1.0, 21.0)  # n=20: P(B(20, 1/2) <= 5) = 0.0207 <= 0.025 < P(B <= 6) = 0.0577
+    assert stats.median_interval(values) == (6.0, 15.0)
+    assert stats.median_interval(values[::-1]) == (6.0, 15.0)  # order does not matter
+    assert stats.median_interval([3.0, 1.0, 2.0]) == (1.0, 3.0)  # too few for 95 %: the range
+    big = np.random.default_rng(3).normal(size=5001)
+    low, high = stats.median_interval(big)  # the normal approximation brackets the median
+    assert low < np.median(big) < high and high - low < 0.1
+
+
+def test_median_interval_covers_the_true_median_about_95_percent_of_the_time() -> None:
+    rng = np.random.default_rng(11)
+    covered = sum(low <= 0.0 <= high for low, high in (stats.median_interval(rng.normal(size=40)) for _ in range(2000)))
+    assert 0.93 <= covered / 2000 <= 0.985  # exact ranks: at least 95 %, by less than one rank's step
