@@ -28,7 +28,7 @@ class Drawing:
     def __enter__(self) -> Drawing:
         if self.workers > 1:
             try:
-                self._pool = ProcessPoolExecutor(max_workers=min(self.workers - 1, 4))
+                self._pool = ProcessPoolExecutor(max_workers=min(self.workers, 4))
             except (OSError, PermissionError, NotImplementedError):
                 self._pool = None
         return self

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from contract.stats import overlaps, ratio_of_medians
-from reports.frame import latest, num
+from reports.frame import num, training_groups
 from reports.load import Run, by_machine
 
 #: A benchmark whose canary moved by more than this between its start and its end is marked.
@@ -219,14 +219,8 @@ def standalone_disagreements(results: pd.DataFrame) -> list[str]:
     """Where the two standalone training benchmarks (framework, scratch, timed minutes apart) give a
     scratch/framework ratio whose interval misses the interleaved ratio's interval: the machine
     changed speed between them, and only the interleaved (paired) figure is trustworthy."""
-    now = latest(results)
-    now = now[now["kind"].isin(["training", "training-interleaved"]) & now["depth"].notna()]
     notes = []
-    for (machine, device, profile, mode, depth), g in now.groupby(
-        ["machine_id", "device", "profile", "input_mode", "depth"], sort=True, dropna=False
-    ):
-        timed = {str(r.impl): r for r in g[g["kind"] == "training"].itertuples()}
-        paired = next(g[g["kind"] == "training-interleaved"].itertuples(), None)
+    for (machine, device, profile, mode, depth), timed, paired in training_groups(results):
         fw, sc = timed.get("framework"), timed.get("scratch")
         if paired is None or fw is None or sc is None or math.isnan(paired.ratio_lo):
             continue

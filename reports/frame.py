@@ -364,3 +364,26 @@ def latest(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     ordered = frame.sort_values(["datetime", "run"], na_position="first", kind="stable")
     return ordered.drop_duplicates(["machine_id", "key"], keep="last")
+
+
+TRAINING_GROUP = ["machine_id", "device", "profile", "input_mode", "depth"]
+_TRAINING_COLUMNS = [*TRAINING_GROUP, "kind", "impl", "step_s", "epoch_s", "val_accuracy", "ratio", "ratio_lo",
+                     "ratio_hi", "data"]  # fmt: skip
+
+
+def training_groups(results: pd.DataFrame) -> list[tuple[tuple[Any, ...], dict[str, Any], Any]]:
+    """Each machine's newest training results per (machine, device, profile, input mode, depth),
+    sorted: (key, the standalone rows by implementation (sorted), one interleaved row or None).
+
+    One pass over a narrow frame: pandas grouping with per-group filters cost a fleet seconds.
+    """
+    now = latest(results)
+    now = now[now["kind"].isin(["training", "training-interleaved"]) & now["depth"].notna()][_TRAINING_COLUMNS]
+    groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[Any]]] = {}
+    for row in now.sort_values("impl", kind="stable").itertuples(index=False):
+        timed, paired = groups.setdefault(tuple(getattr(row, k) for k in TRAINING_GROUP), ({}, []))
+        if row.kind == "training":
+            timed[str(row.impl)] = row
+        elif not paired:
+            paired.append(row)
+    return [(key, timed, paired[0] if paired else None) for key, (timed, paired) in sorted(groups.items())]

@@ -26,6 +26,8 @@ import seaborn as sns
 from matplotlib.dates import DateFormatter
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
+from reports.catalog import MM_RATE, PENALTY, RATIO
+
 STYLE = {
     "svg.fonttype": "none",  # text stays text: small files, selectable, escaped by matplotlib
     "text.parse_math": False,  # a "$" in a machine name must not be read as TeX
@@ -44,6 +46,7 @@ COL_WRAP = 5  # panels per row: ten machines are two rows of five
 MAX_PANELS = 30  # beyond this a figure stops being readable; the rest is listed in the tables
 PANEL_HEIGHT = 2.4
 CONTENDED = "#d62728"
+MARKED_POINTS = 30  # a longer series is a plain line (its intervals still show): markers would cover it
 #: Inches around and between a grid's panels: tick labels and the axis label left and below, the
 #: panel title above, a panel's own tick labels between panels (panels that do not share y have them).
 MARGINS = {"left": 0.85, "bottom": 0.75, "top": 0.35, "wspace": 0.6, "hspace": 0.75}
@@ -132,7 +135,7 @@ def _errorbars(data: pd.DataFrame, *, x: str, y: str, low: str, high: str, color
     highs = np.fmax(data[high].to_numpy(dtype=float), values)
     xs = data[x] + offset if offset else data[x]
     ax = plt.gca()
-    ax.plot(xs, values, marker="o", ms=3, lw=1.1, color=color)
+    ax.plot(xs, values, marker="o" if len(values) <= MARKED_POINTS else "", ms=3, lw=1.1, color=color)
     known = np.isfinite(lows) & np.isfinite(highs)
     if known.any():
         ax.vlines(np.asarray(xs)[known], lows[known], highs[known], colors=[color], lw=0.8)
@@ -349,10 +352,14 @@ def roofline_svg(points: pd.DataFrame, roofs: pd.DataFrame) -> str | None:
         return to_svg(grid.fixed_layout(legend, "precision (roof dashed)"), "roofline", tight=False)
 
 
+#: The order of the history figures (reports.history's headlines).
+HISTORY_ORDER = (MM_RATE, PENALTY, RATIO)
+
+
 def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
     """(title, svg) per headline: its value over each machine's runs with the interval, contended
     runs ringed in red. Penalties get a panel per machine and op/device/precision, a colour per n."""
-    from reports.history import MM_RATE, PENALTY, RATIO, newest_runs
+    from reports.history import newest_runs
 
     out = []
     history = newest_runs(history)
@@ -404,8 +411,6 @@ def history_svgs(history: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _point_label(metric: str) -> Callable[[Any], str]:
-    from reports.history import PENALTY, RATIO
-
     def label(value: Any) -> str:
         if isinstance(value, float) and not math.isnan(value):
             return {PENALTY: "n={}", RATIO: "depth {}"}.get(metric, "{}").format(int(value))

@@ -134,7 +134,14 @@ def _build(
     pairs = changes.baseline_pairs(runs, baseline)
     results, warnings = results if results is not None else report_results(runs, baseline)
     history_rows = history.history_frame(entries)
-    history_figures = draw(plots.history_svgs, history_rows)  # the longest drawing starts first
+    # one job per headline (a figure of a panel per machine), the longest drawing first
+    history_parts = {
+        m: draw(plots.history_svgs, history_rows[history_rows["metric"] == m])
+        for m in (history.PENALTY, history.RATIO, history.MM_RATE)
+    }
+
+    def history_figures() -> list[tuple[str, str]]:
+        return [figure for m in plots.HISTORY_ORDER for figure in history_parts[m]()]
 
     overview = Section(
         "runs",

@@ -20,7 +20,7 @@ from contract.peaks import core_share
 from contract.stats import ratio_of_medians
 from reports import workloads
 from reports.catalog import Entry
-from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text
+from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text, training_groups
 from reports.load import UNKNOWN, Run, by_machine
 
 ALIGNMENT_KINDS = ("alignment", "matmul")
@@ -320,14 +320,9 @@ def training_table(results: pd.DataFrame) -> pd.DataFrame:
     implementations alternated, paired bootstrap: drift divides out); otherwise from the two
     separately timed benchmarks (ratio of medians, unpaired bootstrap), and ``ratio basis`` says which.
     """
-    now = latest(results)
-    now = now[now["kind"].isin(["training", "training-interleaved"]) & now["depth"].notna()]
     rows = []
-    groups = now.groupby(["machine_id", "device", "profile", "input_mode", "depth"], sort=True, dropna=False)
-    for (machine, device, profile, mode, depth), g in groups:
+    for (machine, device, profile, mode, depth), timed, paired in training_groups(results):
         row: dict[str, Any] = dict(zip(TRAINING_KEYS, (machine, device, profile, mode, int(depth)), strict=True))
-        timed = {str(r.impl): r for r in g[g["kind"] == "training"].sort_values("impl").itertuples()}
-        paired = next(g[g["kind"] == "training-interleaved"].itertuples(), None)
         for impl, r in timed.items():
             row[f"{impl} step_s"] = r.step_s
             row[f"{impl} epoch_s"] = r.epoch_s

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import mannwhitneyu
 
 from reports import changes
 from reports.collect import load_runs
@@ -105,3 +106,16 @@ def test_alignment_sizes_are_compared_per_size(tmp_path: Path) -> None:
     table = changes.changes_table(frame, runs, changes.baseline_pairs(runs))
     assert len(table) == 2 * len(fx.SIZES)
     assert set(table["verdict"]) == {changes.SAME}  # same seed: identical data
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2", "tied"), [(40, 40, False), (12, 30, False), (9, 9, False), (30, 30, True), (5, 6, True), (5, 6, False)]
+)
+def test_mann_whitney_p_is_scipys(n1: int, n2: int, tied: bool) -> None:
+    rng = np.random.default_rng(n1 * 100 + n2)
+    for shift in (0.0, 0.3, 1.0):
+        x, y = rng.lognormal(size=n1) + shift, rng.lognormal(size=n2)
+        if tied:
+            x, y = np.round(x, 1), np.round(y, 1)
+        expected = mannwhitneyu(x, y, alternative="two-sided").pvalue
+        assert changes.mann_whitney_p(x, y) == pytest.approx(expected, rel=1e-9, abs=1e-15)
