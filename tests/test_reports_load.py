@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from contract.volatile import PYCPUINFO_RUN_KEYS, RUN_KEY, split_run
 from reports import tables
 from reports.collect import load_runs
@@ -142,3 +144,24 @@ def test_a_damaged_harness_run_is_a_warning(tmp_path: Path) -> None:
     assert any("b.json: harness_run: expected an object" in w for w in loaded.warnings)
     assert all(r.harness["machine_id"] == fx.machine_id("laptop") for r in loaded.runs)
     assert all(r.harness["cpu"] == doc["machine_info"]["harness"]["cpu"] for r in loaded.runs)  # not hidden
+
+
+def test_without_orjson_and_with_nan_the_standard_library_reads_the_same(tmp_path: Path, monkeypatch) -> None:
+    from reports import load
+
+    source = sorted((ROOT / "examples" / "runs").rglob("*.json"))[-1]
+    fast = load.load_file(source)[0]
+    monkeypatch.setattr(load, "_orjson", None)
+    slow = load.load_file(source)[0]
+    assert fast is not None and slow is not None and fast.benchmarks == slow.benchmarks
+    monkeypatch.undo()
+    # Python's json writes NaN (a stddev of one round); orjson refuses it and json reads it again
+    doc = json.loads(source.read_text())
+    doc["benchmarks"][0]["stats"]["stddev"] = float("nan")
+    text = json.dumps(doc)
+    (tmp_path / "nan.json").write_text(text)
+    if load._orjson is not None:  # the fallback is what reads it
+        with pytest.raises(load._orjson.JSONDecodeError):
+            load._orjson.loads(text)
+    run, reason = load.load_file(tmp_path / "nan.json")
+    assert run is not None and len(run.benchmarks) == len(fast.benchmarks), reason
