@@ -17,8 +17,9 @@ from pathlib import Path
 from reports import changes, render, scope
 from reports.catalog_cache import default_dir
 from reports.changes import THRESHOLD
-from reports.collect import DEFAULT_PATHS, SCOPE_RUNS, load_runs
+from reports.collect import DEFAULT_PATHS, SCOPE_RUNS, Loaded, load_runs
 from reports.frame import results_frame
+from reports.load import Run
 from reports.report import build_report, select_baseline, summary_line
 
 DEFAULT_OUTPUT = {"html": "report.html", "md": "report.md", "csv": "report-csv"}
@@ -82,30 +83,48 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
     return None if args.no_cache else (args.cache_dir or default_dir())
 
 
-def build(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
+class InputError(Exception):
+    """No usable runs, or an unreadable --baseline: the message for stderr."""
+
+
+class NoRuns(InputError):
+    """Nothing to report: no file found, or none readable (exit 2 for both commands)."""
+
+
+class BadBaseline(InputError):
+    """The --baseline file is not a readable run (build exits 1, the gate 2: bad input)."""
+
+
+def load_input(args: argparse.Namespace, *, progress: bool, warn: bool) -> tuple[Loaded, Run | None]:
+    """The runs under ``args.paths`` and the ``--baseline`` run (read in full, whatever its age);
+    skipped files are warned about when ``warn``. Raises InputError (NoRuns or BadBaseline)."""
     paths = list(args.paths)
     if args.baseline and args.baseline not in paths:
         paths.append(args.baseline)
     loaded = load_runs(
-        paths, progress=not args.quiet, keep_raw=[args.baseline] if args.baseline else [], cache_dir=cache_dir(args)
+        paths, progress=progress, keep_raw=[args.baseline] if args.baseline else [], cache_dir=cache_dir(args)
     )
-    if not args.quiet:
+    if warn:
         for path, reason in loaded.skipped:
             print(f"warning: skipped {path}: {reason}", file=sys.stderr)
     if not loaded.runs:
-        print(
-            f"error: no saved benchmark runs found in {', '.join(map(str, args.paths))} "
-            "(run `pytest bench --benchmark-autosave` first, or pass the folders that hold the .json files)",
-            file=sys.stderr,
+        raise NoRuns(
+            f"no saved benchmark runs found in {', '.join(map(str, args.paths))} "
+            "(run `pytest bench --benchmark-autosave` first, or pass the folders that hold the .json files)"
         )
-        return 2
-    baseline = None
-    if args.baseline:
-        baseline = select_baseline(loaded.runs, args.baseline)
-        if baseline is None:
-            print(f"error: --baseline {args.baseline} is not a readable saved run", file=sys.stderr)
-            return 1
+    baseline = select_baseline(loaded.runs, args.baseline) if args.baseline else None
+    if args.baseline and baseline is None:
+        raise BadBaseline(f"--baseline {args.baseline} is not a readable saved run")
+    return loaded, baseline
+
+
+def build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        loaded, baseline = load_input(args, progress=not args.quiet, warn=not args.quiet)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, BadBaseline) else 2
     report = build_report(
         loaded, baseline=baseline, threshold=args.threshold, title=args.title, figures=not args.no_plots
     )
@@ -129,23 +148,11 @@ def build(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     """The regression gate: the changes section's verdicts, offenders printed, no report written."""
-    paths = list(args.paths)
-    if args.baseline and args.baseline not in paths:
-        paths.append(args.baseline)
-    loaded = load_runs(
-        paths, progress=False, keep_raw=[args.baseline] if args.baseline else [], cache_dir=cache_dir(args)
-    )
-    for path, reason in loaded.skipped:
-        print(f"warning: skipped {path}: {reason}", file=sys.stderr)
-    if not loaded.runs:
-        print(f"error: no saved benchmark runs found in {', '.join(map(str, args.paths))}", file=sys.stderr)
+    try:
+        loaded, baseline = load_input(args, progress=False, warn=True)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    baseline = None
-    if args.baseline:
-        baseline = select_baseline(loaded.runs, args.baseline)
-        if baseline is None:
-            print(f"error: --baseline {args.baseline} is not a readable saved run", file=sys.stderr)
-            return 2
     pairs = changes.baseline_pairs(loaded.runs, baseline)
     if not pairs:
         print(
