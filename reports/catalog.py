@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from contract.arithmetic import finite as num
 from contract.stats import median_interval
 from reports.frame import benchmark_rows
-from reports.load import UNKNOWN, Run, parse_datetime, without_rounds
+from reports.load import UNKNOWN, Run, parse_datetime, run_label, without_rounds
 
 PENALTY = "penalty t(n)/t(1024)"
 RATIO = "scratch/framework"
@@ -57,8 +57,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        when = self.datetime.strftime("%Y-%m-%d %H:%M") if self.datetime else "undated"
-        return f"{self.machine_id} @ {when}" + (" (partial)" if self.partial else "")
+        return run_label(self.machine_id, self.datetime, self.partial)
 
     def to_json(self, name_ids: dict[str, int]) -> dict[str, Any]:
         """A JSON-able dict; benchmark names become indices into a table shared by a cache file."""

@@ -124,9 +124,10 @@ class CatalogCache:
         folder, name = self._where(path)
         table = self._table(folder)
         entry, reason = cached
-        names = {name: i for i, name in enumerate(table["names"])}
-        doc = None if entry is None else entry.to_json(names)
-        table["names"] = list(names)
+        ids = table.setdefault("ids", {n: i for i, n in enumerate(table["names"])})  # built once per folder
+        doc = None if entry is None else entry.to_json(ids)  # adds new names at the end of ids ...
+        if len(ids) > len(table["names"]):  # ... and so to the list (rarely: a new benchmark)
+            table["names"].extend(list(ids)[len(table["names"]) :])
         table["files"][name] = [*key, doc, reason]
         self._dirty.add(folder)
 

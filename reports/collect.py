@@ -43,6 +43,7 @@ DEFAULT_PATHS = (".benchmarks",)
 SCOPE_RUNS = 11
 #: Files to index before a process pool pays for itself (its start-up is ~0.1 s; a file ~5 ms).
 PARALLEL_FILES = 200
+READER_ERROR = "could not be read"  # how index_file reports an exception of its own (never cached)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,7 +74,7 @@ def index_file(path: Path) -> tuple[Entry | None, str]:
         run, reason = (None, reason) if doc is None else parse_run(str(path), doc)
         return (entry_of(run), reason) if run is not None else (None, reason)
     except Exception as exc:
-        return None, f"could not be read: {type(exc).__name__}: {exc}"
+        return None, f"{READER_ERROR}: {type(exc).__name__}: {exc}"
 
 
 def _parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int, done: Callable[[int], None]) -> list[R]:
@@ -120,7 +121,7 @@ def catalogue(
         todo, _parallel_map(index_file, todo, workers, lambda i: bar.update(start + i)), strict=True
     ):
         found[path] = result
-        if not result[1].startswith("could not be read"):  # an error of this reader is not the file's
+        if not result[1].startswith(READER_ERROR):  # an error of this reader is not the file's: not cached
             cache.put(path, keys[path], result)
     return found, cache.save()
 

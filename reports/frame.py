@@ -141,7 +141,7 @@ def benchmark_rows(run_index: int, run: Run, bench: dict[str, Any]) -> tuple[lis
 
 def counted_work(info: dict[str, Any], median_s: float) -> dict[str, float]:
     """FLOPs and bytes per call with their rates: the saved rates, else the counts over the median
-    (one rule for every kind that counts its work: matmul, a user's workload)."""
+    (one rule for every kind that counts its work: matmul, an alignment size, a user's workload)."""
     flops, nbytes = num(info.get("flops")), num(info.get("bytes"))
     gflops, gbps = num(info.get("gflops")), num(info.get("gbps"))
     return {
@@ -202,11 +202,11 @@ def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[di
 
     medians, data, ratios, intervals = field("median_s"), field("data"), field("ratio"), field("ratio_ci")
     names = info.get("workloads") if isinstance(info.get("workloads"), list) else sorted(set(medians) | set(data))
-    flops, nbytes = num(info.get("flops")), num(info.get("bytes"))
     rows = []
     for impl in map(str, names):
         times, median = raw_data(data.get(impl)), num(medians.get(impl))
-        gflops, gbps = num(field("gflops").get(impl)), num(field("gbps").get(impl))
+        work = {"flops": info.get("flops"), "bytes": info.get("bytes"), "gflops": field("gflops").get(impl),
+                "gbps": field("gbps").get(impl)}  # fmt: skip
         low, high = pair(intervals.get(impl))
         rows.append(
             base
@@ -217,10 +217,9 @@ def workload_compare_rows(base: dict[str, Any], info: dict[str, Any]) -> list[di
                 "median_s": median,
                 "iqr_s": math.nan,
                 "rounds": float(len(times)) if times else math.nan,
-                "flops": flops,
-                "bytes": nbytes,
-                "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
-                "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
+            }
+            | counted_work(work, median)
+            | {
                 "ratio": num(ratios.get(impl)),
                 "ratio_lo": low,
                 "ratio_hi": high,
@@ -307,8 +306,6 @@ def per_size_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, 
     for size, entry in (info.get("per_size") or {}).items():
         low, high = pair(entry.get("penalty_ci"))
         median = num(entry.get("median_s"))
-        flops, nbytes = num(entry.get("flops")), num(entry.get("bytes"))
-        gflops, gbps = num(entry.get("gflops")), num(entry.get("gbps"))
         data = raw_data(entry.get("data"))
         rows.append(
             base
@@ -319,10 +316,9 @@ def per_size_rows(base: dict[str, Any], info: dict[str, Any]) -> list[dict[str, 
                 "median_s": median,
                 "iqr_s": math.nan,
                 "rounds": float(len(data)) if data else math.nan,
-                "flops": flops,
-                "bytes": nbytes,
-                "gflops": gflops if not math.isnan(gflops) else rate_or_nan(flops, median),
-                "gbps": gbps if not math.isnan(gbps) else rate_or_nan(nbytes, median),
+            }
+            | counted_work(entry, median)
+            | {
                 "penalty": num(entry.get("penalty")),
                 "penalty_lo": low,
                 "penalty_hi": high,

@@ -60,8 +60,7 @@ class Run:
 
     @property
     def label(self) -> str:
-        when = self.datetime.strftime("%Y-%m-%d %H:%M") if self.datetime else "undated"
-        return f"{self.machine_id} @ {when}" + (" (partial)" if self.partial else "")
+        return run_label(self.machine_id, self.datetime, self.partial)
 
 
 def find_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -168,6 +167,12 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
         warnings=warnings,
     )
     return run, f"{dropped} benchmark(s) without usable stats were dropped" if dropped else ""
+
+
+def run_label(machine_id: str, when: datetime | None, partial: str | None) -> str:
+    """How a run is named in the report: "machine @ date time", "(partial)" when it stopped early."""
+    stamp = when.strftime("%Y-%m-%d %H:%M") if when else "undated"
+    return f"{machine_id} @ {stamp}" + (" (partial)" if partial else "")
 
 
 class Progress:

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from datetime import datetime
 from typing import Protocol
 
-from reports.load import by_machine
+from reports.load import Dated, by_machine
 
 
-class Listed(Protocol):
+class Listed(Dated, Protocol):
     """A loaded run or a catalogue entry: what the scope rule reads."""
 
-    path: str
-    machine_id: str
-    datetime: datetime | None
     names: AbstractSet[str]
 
 
