@@ -84,7 +84,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=0.01,
         help="calibrate calls per round so one round lasts at least this many seconds (default: 0.01)",
     )
-    add("--bench-align-rounds", type=int, default=40, help="interleaved rounds of the alignment study (default: 40)")
+    add(
+        "--bench-align-rounds",
+        type=int,
+        default=40,
+        help="interleaved rounds of the alignment study: at least this many on the CPU, exactly this many on CUDA "
+        "(default: 40)",
+    )
+    add(
+        "--bench-align-precision",
+        type=float,
+        default=0.01,
+        help="CPU alignment study: after its rounds, go on until every penalty's 95%% interval is within this "
+        "relative half-width; 0: exactly --bench-align-rounds (default: 0.01)",
+    )
+    add(
+        "--bench-align-max-time",
+        type=float,
+        default=60.0,
+        help="CPU alignment study: seconds of timed rounds at most, precise or not (default: 60)",
+    )
     add(
         "--bench-full",
         action="store_true",
@@ -227,6 +246,8 @@ class BenchOptions:
     cuda_precisions: tuple[str, ...]
     threads: int | None
     align_rounds: int
+    align_precision: float
+    align_max_s: float
     full: bool
     data_root: str | None
 
@@ -246,6 +267,11 @@ def parse_options(config: pytest.Config) -> BenchOptions:
     align_rounds = get("bench_align_rounds")
     if align_rounds < 2:
         raise ValueError(f"--bench-align-rounds must be >= 2, got {align_rounds}")
+    align_precision, align_max_s = get("bench_align_precision"), get("bench_align_max_time")
+    if not 0 <= align_precision < 1:
+        raise ValueError(f"--bench-align-precision must be in [0, 1) (0: fixed rounds), got {align_precision}")
+    if align_max_s < 0:
+        raise ValueError(f"--bench-align-max-time must be >= 0, got {align_max_s}")
     return BenchOptions(
         devices=tuple(resolve_devices(parse_devices(get("bench_devices")))),
         sizes=parse_sizes(get("bench_sizes")) if get("bench_sizes") else DEFAULT_SIZES,
@@ -254,6 +280,8 @@ def parse_options(config: pytest.Config) -> BenchOptions:
         cuda_precisions=parse_list(get("bench_cuda_precisions"), PRECISIONS, "precision"),
         threads=threads,
         align_rounds=align_rounds,
+        align_precision=align_precision,
+        align_max_s=align_max_s,
         full=get("bench_full"),
         data_root=get("bench_data_root"),
     )

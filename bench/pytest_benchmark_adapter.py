@@ -8,6 +8,10 @@ remains (the public surface was tried first):
   ``--benchmark-timer`` is one dotted name for the whole session, read before any benchmark
   runs, so it cannot synchronise the device of each benchmark (a CPU benchmark must not wait for
   a GPU, a ``cuda:1`` benchmark must wait for ``cuda:1``).
+- :func:`record_rounds`: an interleaved study decides its round count while it runs (a precision
+  target), but ``pedantic`` needs the count up front; the harness times the rounds itself and
+  replays them through ``use_clock``: a clock whose two readings around each round differ by that
+  round's recorded time (``pedantic`` reads the timer exactly twice per round).
 - :func:`median_seconds`: the per-call median lives in ``benchmark.stats.stats`` (pytest-benchmark
   writes it to the JSON as ``stats.median``, but the attribute path is undocumented).
 - :func:`round_data`: the per-round times, from the same undocumented ``benchmark.stats.stats``.
@@ -20,7 +24,8 @@ exactly when the machine changed, and pluggy's private ``_remove_plugin`` is no 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 
@@ -29,6 +34,32 @@ def use_clock(benchmark: Any, clock: Callable[[], float]) -> None:
     if not hasattr(benchmark, "_timer"):
         raise RuntimeError("this pytest-benchmark has no BenchmarkFixture._timer (bench/pytest_benchmark_adapter.py)")
     benchmark._timer = clock
+
+
+def record_rounds(
+    benchmark: Any, seconds: Sequence[float], clock_name: str, later: Callable[[], Any] | None = None
+) -> None:
+    """Give pytest-benchmark ``seconds`` as the durations of its rounds (one call each), so its
+    statistics, table and saved ``stats.data`` are exactly the rounds the harness timed.
+
+    ``later`` runs on any call after the replayed rounds: ``--benchmark-cprofile`` calls the
+    body once more to profile it, and should profile the real work, not the replay.
+    """
+    if not seconds:
+        raise ValueError("record_rounds needs at least one round")
+    readings = chain.from_iterable((0.0, float(s)) for s in seconds)
+    replayed = iter(range(len(seconds)))
+
+    def replay() -> float:
+        return next(readings)
+
+    def body() -> None:
+        if next(replayed, None) is None and later is not None:
+            later()
+
+    replay.__name__ = clock_name
+    use_clock(benchmark, replay)
+    benchmark.pedantic(body, rounds=len(seconds), iterations=1, warmup_rounds=0)
 
 
 def median_seconds(benchmark: Any) -> float | None:

@@ -18,14 +18,14 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
 
 from bench.gpu_timing import timing_mode
 from bench.hardware import readings, sample_readings
-from bench.pytest_benchmark_adapter import use_clock
+from bench.pytest_benchmark_adapter import record_rounds, use_clock
 from bench.record import timing_dict
 
 Clock = Callable[[], float]
@@ -228,19 +228,64 @@ class Interleaved:
     timing: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class StopRule:
+    """When an interleaved study has measured enough: after its minimum rounds, ``enough(data)``
+    is asked every ``every`` rounds; the study also ends at ``max_s`` seconds of timed sweeps.
+
+    A fixed round count gives a precise answer on a quiet machine and a loose one on a busy one;
+    asking for a precision instead (as nvbench's ``--max-noise`` does) spends the rounds where
+    the noise is, so separate runs agree on every machine, and the cap keeps a bad one bounded.
+    """
+
+    enough: Callable[[dict[Any, list[float]]], bool]
+    max_s: float
+    every: int = 20
+    target: float | None = None  # recorded: what ``enough`` asks for (e.g. a relative half-width)
+
+    def __post_init__(self) -> None:
+        if self.max_s < 0 or self.every < 1:
+            raise ValueError(f"a stop rule needs max_s >= 0 and every >= 1: {self}")
+
+
+STOP_FIXED, STOP_PRECISE, STOP_TIME_CAP, STOP_ROUND_CAP = "fixed rounds", "precise", "time cap", "round cap"
+
+
+def stop_reason(
+    done: int, spent_s: float, data: dict[Any, list[float]], rounds: int, until: StopRule | None
+) -> str | None:
+    """Why the study ends after ``done`` rounds and ``spent_s`` seconds, or None to go on."""
+    if done < rounds:
+        return None
+    if until is None:
+        return STOP_FIXED
+    if done >= MAX_ROUNDS:
+        return STOP_ROUND_CAP
+    if spent_s >= until.max_s:
+        return STOP_TIME_CAP
+    if (done - rounds) % until.every:
+        return None
+    return STOP_PRECISE if until.enough(data) else None
+
+
 def measure_interleaved(
     benchmark: Any,
     fns: dict[Any, Callable[[], Any]],
     device: str,
     policy: TimingPolicy,
     rounds: int,
+    until: StopRule | None = None,
+    round_s: float | None = None,
 ) -> Interleaved:
     """Time several workloads round by round (ABC ABC ...), so drift hits all of them alike.
 
-    Each workload is warmed up and calibrated on its own; the starting workload rotates every
-    round so none is always first after a pause. A workload that has a ``rotate()`` method
+    Each workload is warmed up and calibrated on its own (rounds of ``round_s``, default the
+    policy's ``min_round_s``); the starting workload rotates every round so none is always
+    first after a pause. A workload that has a ``rotate()`` method
     (e.g. :class:`bench.kernels.matmul.FreshOperandsCall`) has it called, untimed, before each of
-    its rounds. pytest-benchmark's own statistics describe one
+    its rounds. ``rounds`` rounds are timed, or with ``until`` at least that many, then more
+    until the rule is met. The harness times the sweeps and hands them to pytest-benchmark
+    afterwards (its ``pedantic`` needs the round count up front), so its statistics describe one
     whole sweep; the per-workload data returned here is what ratios are computed from.
     """
     keys = list(fns)
@@ -252,29 +297,32 @@ def measure_interleaved(
         iterations = dict.fromkeys(keys, 1)
         benchmark.pedantic(lambda: _sweep(fns, keys, clock, iterations, data, 0), rounds=1, iterations=1)
         return Interleaved(data, iterations, timing_dict(clock="disabled"))
-    warmups = {k: warm_up(fns[k], clock, policy) for k in keys}
-    iterations = {k: calibrate(fns[k], clock, policy.min_round_s, warmups[k].last_call_s).iterations for k in keys}
-    counter = iter(range(rounds))
-
-    def sweep() -> None:
-        index = next(counter, None)
-        # pytest-benchmark may call once more (--benchmark-cprofile): run, but record nothing.
-        into = data if index is not None else {k: [] for k in keys}
-        _sweep(fns, keys, clock, iterations, into, index or 0)
-
+    target_s = policy.min_round_s if round_s is None else round_s
+    warmups = {k: warm_up(fns[k], clock, replace(policy, min_round_s=target_s)) for k in keys}
+    iterations = {k: calibrate(fns[k], clock, target_s, warmups[k].last_call_s).iterations for k in keys}
+    sweeps: list[float] = []
     with recorded_readings(benchmark, device):
-        benchmark.pedantic(sweep, rounds=rounds, iterations=1)
+        while (reason := stop_reason(len(sweeps), sum(sweeps), data, rounds, until)) is None:
+            start = clock()
+            _sweep(fns, keys, clock, iterations, data, len(sweeps))
+            sweeps.append(clock() - start)
+    # pytest-benchmark may call once more (--benchmark-cprofile): a sweep that records nothing.
+    unrecorded = {k: [] for k in keys}
+    record_rounds(benchmark, sweeps, clock_name(clock), lambda: _sweep(fns, keys, clock, iterations, unrecorded, 0))
     timing = timing_dict(
         clock=clock_name(clock),
         warmup_calls=sum(w.calls for w in warmups.values()),
         warmup_s=round(sum(w.seconds for w in warmups.values()), 6),
         warmup_settled=all(w.settled for w in warmups.values()),
         iterations=1,
-        rounds=rounds,
-        min_round_s=policy.min_round_s,
+        rounds=len(sweeps),
+        min_round_s=target_s,
         interleaved=True,
         policy=asdict(policy),
         mode=timing_mode(device, kernel=False),
+        stopped_by=reason,
+        stop_target=None if until is None else until.target,
+        stop_max_s=None if until is None else until.max_s,
     )
     return Interleaved(data, iterations, timing)
 

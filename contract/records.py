@@ -61,6 +61,11 @@ class Timing:
     mode: str | None = None  # "cpu", "hot", "cold" or "e2e" (contract.schema.TIMING_MODES)
     warmup_settled: bool | None = None  # three warm rounds agreed within 2% before the budget ran out
     epochs: int | None = _nn(None)  # training with --bench-full: whole epochs timed, one per round
+    # An interleaved study with a stop rule (bench.timing.StopRule): why it ended ("fixed rounds",
+    # "precise", "time cap", "round cap"), the precision it asked for and its time cap.
+    stopped_by: str | None = None
+    stop_target: float | None = _pos(None)
+    stop_max_s: float | None = _nn(None)
     # CUDA (bench/gpu_timing.py, contract.schema.GPU_TIMING_FIELDS); absent on the CPU.
     modes: list[str] | None = None  # an alignment study's modes: ["hot", "cold"]
     hot_s: float | None = _pos(None)  # short hot median per call, for the launch-bound check

@@ -64,6 +64,17 @@ def run_alignment(out: Path, ops: str, extra: list[str], cpus: set[int] | None =
     return json.loads(out.read_text()), elapsed
 
 
+def stop_summary(info: dict) -> str:
+    """Rounds, why they ended and the widest penalty interval of one study, in a line."""
+    timing, sizes = info.get("timing", {}), info["per_size"].values()
+    widest = max((e["penalty_ci"][1] - e["penalty_ci"][0]) / 2 / e["penalty"] for e in sizes)
+    base = info["per_size"][str(info["baseline_n"])]["median_s"]
+    return (
+        f"{timing.get('rounds')} rounds, ended by {timing.get('stopped_by', 'fixed rounds')}, "
+        f"widest +-{widest:.1%}, t({info['baseline_n']}) {base * 1e6:.1f} us"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -82,6 +93,7 @@ def main() -> None:
             for bench in run["benchmarks"]:
                 info = bench["extra_info"]
                 key = f"{info['op']} {info['device']} {info['precision']}"
+                print(f"  {key}: {stop_summary(info)}")
                 for n, entry in info["per_size"].items():
                     penalties.setdefault(key, {}).setdefault(n, []).append(entry["penalty"])
     worst = 0.0

@@ -18,6 +18,7 @@ TINY_BUDGET = (
     "--bench-warmup-max-time=0",
     "--bench-min-round-time=0.0005",
     "--bench-align-rounds=3",
+    "--bench-align-precision=0",
 )
 
 

@@ -2,10 +2,11 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
-from bench.kernels.alignment import penalties
+from bench.kernels.alignment import penalties, precise_enough, widest_halfwidth
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, operands, reference_check
 from contract.arithmetic import baseline_size
 from contract.schema import ALIGNMENT_FIELDS, MATMUL_FIELDS, PER_SIZE_FIELDS, SCHEMA_VERSION, TIMING_FIELDS
@@ -49,6 +50,17 @@ def test_fresh_operands_move_to_new_memory_with_the_same_values():
     assert torch.equal(call(), first)  # ... same product
 
 
+def test_a_clone_needs_no_warm_up_call_but_a_pool_copy_gets_one(monkeypatch):
+    """Writing a clone leaves it warm; a pool copy was last touched a sweep ago."""
+    products: list[int] = []
+    real_mm = torch.mm
+    monkeypatch.setattr(torch, "mm", lambda *args, **kw: products.append(1) or real_mm(*args, **kw))
+    FreshOperandsCall(MatmulCase("mv", 64, "cpu", "float32")).rotate()
+    assert products == []
+    FreshOperandsCall(MatmulCase("mv", 64, "cpu", "float32"), pool_size=2).rotate()
+    assert products == [1]
+
+
 def test_reference_check_catches_a_wrong_product(monkeypatch):
     case = MatmulCase("mv", 64, "cpu", "float32")
     monkeypatch.setattr(torch, "mm", lambda a, b, out: out.copy_(a @ b * 1.01))
@@ -65,6 +77,19 @@ def test_penalties_are_paired_ratios_against_the_baseline():
     assert baseline_size([1030, 1031]) == 1030
     with pytest.raises(ValueError):
         penalties({1025: [1.0]}, 1024)
+
+
+def test_precision_rule_needs_every_penalty_within_the_target():
+    rng = np.random.default_rng(0)
+    base = list(1.0 + 0.05 * rng.random(400))
+    steady = {1024: base, 1025: [1.1 * t for t in base]}  # every round's ratio is 1.1 exactly
+    assert widest_halfwidth(steady, 1024) == pytest.approx(0.0, abs=1e-12)
+    noisy = {1024: base, 1025: list(1.1 * np.exp(0.1 * rng.standard_normal(400)))}
+    assert widest_halfwidth({n: t[:20] for n, t in noisy.items()}, 1024) > widest_halfwidth(noisy, 1024) > 0.005
+    rule = precise_enough(1024, 0.05)
+    assert not rule({n: t[:5] for n, t in steady.items()})  # too few rounds to say anything
+    assert rule(steady) and rule(noisy)
+    assert not precise_enough(1024, 0.001)(noisy)
 
 
 def test_default_suite_covers_nine_sizes_both_ops_and_every_device():
@@ -125,6 +150,38 @@ def test_real_session_saves_every_field(tmp_path):
         low, high = entry["penalty_ci"]
         assert low <= entry["penalty"] <= high
     assert align["per_size"]["1024"]["penalty"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("precision", "max_time", "reasons"),
+    [("0.5", "30", {"precise", "time cap"}), ("0.000001", "0.3", {"time cap"}), ("0", "30", {"fixed rounds"})],
+)
+def test_alignment_rounds_go_on_until_precise_or_capped(tmp_path, precision, max_time, reasons):
+    """A real session with a precision target: at least the minimum rounds, then until the
+    penalties are that precise or the time cap; what ended it is saved with the target."""
+    proc = run_session(
+        "bench/kernels",
+        "-k",
+        "alignment and mv",
+        "--bench-devices=cpu",
+        "--bench-sizes=256,257",
+        f"--benchmark-json={tmp_path / 'run.json'}",
+        *TINY_BUDGET,
+        f"--bench-align-precision={precision}",
+        f"--bench-align-max-time={max_time}",
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (bench,) = json.loads((tmp_path / "run.json").read_text())["benchmarks"]
+    timing = bench["extra_info"]["timing"]
+    assert timing["stopped_by"] in reasons
+    assert timing["rounds"] >= 3 and bench["stats"]["rounds"] == timing["rounds"]
+    assert all(len(e["data"]) == timing["rounds"] for e in bench["extra_info"]["per_size"].values())
+    if precision == "0":
+        assert timing["rounds"] == 3 and "stop_target" not in timing
+    else:
+        assert timing["stop_target"] == float(precision) and timing["stop_max_s"] == float(max_time)
+    if timing["stopped_by"] == "time cap":
+        assert sum(bench["stats"]["data"]) >= float(max_time)
 
 
 def test_profiling_a_session_does_not_break_interleaved_benchmarks(tmp_path):

@@ -49,6 +49,35 @@ def test_the_fixture_reads_the_clock_the_adapter_sets(pytester: pytest.Pytester)
     assert saved["extra_info"]["rounds"] == saved["stats"]["data"] == [1.0, 1.0, 1.0]
 
 
+def test_recorded_rounds_are_the_rounds_pytest_benchmark_reports(pytester: pytest.Pytester) -> None:
+    """Rounds timed by the harness, replayed: stats.data holds exactly them; a later call (the
+    cprofile pass) runs the real work once."""
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            from bench.pytest_benchmark_adapter import record_rounds, round_data
+
+            def test_replay(benchmark):
+                later = []
+                record_rounds(benchmark, [0.5, 1.5, 1.0], "perf_counter", lambda: later.append(1))
+                benchmark.extra_info["rounds"] = round_data(benchmark)
+                benchmark.extra_info["later_calls"] = len(later)
+            """
+        )
+    )
+    out = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-json=out.json", "--benchmark-save-data")
+    out.assert_outcomes(passed=1)
+    saved = json.loads(Path(pytester.path / "out.json").read_text())["benchmarks"][0]
+    assert saved["stats"]["data"] == saved["extra_info"]["rounds"] == [0.5, 1.5, 1.0]
+    assert saved["stats"]["median"] == 1.0 and saved["stats"]["rounds"] == 3
+    assert saved["extra_info"]["later_calls"] == 0  # no cprofile pass: the real work did not run again
+
+
+def test_recording_no_round_is_an_error() -> None:
+    with pytest.raises(ValueError, match="at least one round"):
+        adapter.record_rounds(object(), [], "perf_counter")
+
+
 def test_median_is_none_when_timing_is_disabled(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         textwrap.dedent(

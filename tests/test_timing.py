@@ -10,12 +10,19 @@ import time
 import pytest
 
 from bench.timing import (
+    MAX_ROUNDS,
     MAX_WARMUP_ROUNDS,
+    STOP_FIXED,
+    STOP_PRECISE,
+    STOP_ROUND_CAP,
+    STOP_TIME_CAP,
+    StopRule,
     TimingPolicy,
     calibrate,
     make_clock,
     plan_rounds,
     settled,
+    stop_reason,
     time_batch,
     warm_up,
 )
@@ -167,6 +174,53 @@ def test_interleaved_sweep_rotates_the_start_and_the_inputs():
     assert order == list("aabbcc" + "bbccaa" + "ccaabb")  # each round starts one workload later
     assert all(len(v) == 3 for v in data.values())  # one paired value per round
     assert [w.rotations for w in fns.values()] == [3, 3, 3]  # fresh inputs before each round
+
+
+def test_fixed_rounds_end_exactly_at_the_count():
+    assert stop_reason(2, 0.0, {}, 3, None) is None
+    assert stop_reason(3, 0.0, {}, 3, None) == STOP_FIXED
+
+
+class Asked:
+    """A stop rule's question that records when it was asked and answers from a script."""
+
+    def __init__(self, answers: list[bool]):
+        self.asked_at: list[int] = []
+        self.answers = iter(answers)
+
+    def __call__(self, data: dict) -> bool:
+        self.asked_at.append(len(data["a"]))
+        return next(self.answers)
+
+
+def test_stop_rule_asks_after_the_minimum_then_every_few_rounds():
+    enough = Asked([False, False, True])
+    rule = StopRule(enough, max_s=10.0, every=5)
+    data: dict[str, list[float]] = {"a": []}
+    reasons = []
+    for done in range(40):
+        reason = stop_reason(done, 0.0, data, 4, rule)
+        if reason is not None:
+            reasons.append(reason)
+            break
+        data["a"].append(1.0)
+    assert enough.asked_at == [4, 9, 14]  # never before the minimum, then every 5 rounds
+    assert reasons == [STOP_PRECISE]
+
+
+def test_stop_rule_caps_time_and_rounds_whatever_the_precision():
+    never = StopRule(lambda data: False, max_s=1.0, every=1)
+    assert stop_reason(10, 0.99, {}, 4, never) is None
+    assert stop_reason(10, 1.0, {}, 4, never) == STOP_TIME_CAP
+    assert stop_reason(3, 5.0, {}, 4, never) is None  # the minimum rounds come first
+    assert stop_reason(MAX_ROUNDS, 0.0, {}, 4, never) == STOP_ROUND_CAP
+
+
+def test_stop_rule_rejects_nonsense():
+    with pytest.raises(ValueError):
+        StopRule(lambda data: True, max_s=-1.0)
+    with pytest.raises(ValueError):
+        StopRule(lambda data: True, max_s=1.0, every=0)
 
 
 def test_plan_rounds_fills_the_budget_within_bounds():

@@ -17,13 +17,14 @@ import pytest
 from bench import resources
 from bench.devices import split_devices, tf32_mode
 from bench.gpu_timing import MODE_CPU, measure_gpu, measure_interleaved_gpu, timing_mode
-from bench.kernels.alignment import cold_penalty_records, penalties, per_size_record
+from bench.kernels.alignment import ROUND_S as ALIGN_ROUND_S
+from bench.kernels.alignment import cold_penalty_records, penalties, per_size_record, precise_enough
 from bench.kernels.matmul import FreshOperandsCall, MatmulCase, matmul_call, reference_check
 from bench.plugin import bench_options
 from bench.pytest_benchmark_adapter import median_seconds
 from bench.record import common_fields
 from bench.resources import Need, alignment_need, fit_in_order, matmul_need, out_of_memory_explained
-from bench.timing import measure, measure_interleaved
+from bench.timing import StopRule, measure, measure_interleaved
 from bench.verify import verify
 from contract.arithmetic import baseline_size, rate
 from contract.records import Alignment, Matmul, PerSize
@@ -105,6 +106,13 @@ def test_matmul(benchmark, op: str, n: int, device: str, precision: str, timing_
     benchmark.extra_info.update(asdict(record))
 
 
+def alignment_stop_rule(baseline: int, precision: float, max_s: float) -> StopRule | None:
+    """Rounds until every penalty is within +-``precision`` (None: the fixed round count)."""
+    if precision <= 0:
+        return None
+    return StopRule(precise_enough(baseline, precision), max_s=max_s, target=precision)
+
+
 def test_alignment(benchmark, op: str, n: list[int], device: str, precision: str, bench_opts, timing_policy) -> None:
     benchmark.group = f"alignment {op} {device} {precision}"
     requested = {size: MatmulCase(op, size, device, precision) for size in n}
@@ -123,7 +131,15 @@ def test_alignment(benchmark, op: str, n: list[int], device: str, precision: str
     with explained, tf32_mode(cases[baseline].tf32):
         calls = {size: FreshOperandsCall(c) for size, c in cases.items()}
         if timing_mode(device) == MODE_CPU:
-            result = measure_interleaved(benchmark, calls, device, timing_policy, bench_opts.align_rounds)
+            result = measure_interleaved(
+                benchmark,
+                calls,
+                device,
+                timing_policy,
+                bench_opts.align_rounds,
+                until=alignment_stop_rule(baseline, bench_opts.align_precision, bench_opts.align_max_s),
+                round_s=min(timing_policy.min_round_s, ALIGN_ROUND_S),
+            )
             data, iterations, timing = result.data, result.iterations, result.timing
         else:  # hot and cold penalties, whatever --bench-gpu-mode says
             gpu = measure_interleaved_gpu(benchmark, calls, device, timing_policy, bench_opts.align_rounds)

@@ -105,13 +105,19 @@ class FreshOperandsCall:
         return torch.mm(self.a, self.b, out=self.out)
 
     def rotate(self) -> None:
-        """Other memory for every operand (untimed), touched once so the round starts warm."""
+        """Other memory for every operand (untimed), warm when the round starts.
+
+        A clone has just read the master and written every byte of the copy, which leaves the
+        operands as warm as a call would; a pool copy was last touched a sweep ago, so it gets
+        one untimed call. (A warm-up call after each clone doubled the cost of a CPU mm round,
+        one call long, and halved the rounds a time cap allows.)
+        """
         if self.pool:
             self.slot = (self.slot + 1) % len(self.pool)
             self.a, self.b, self.out = self.pool[self.slot]
+            self()
         else:
             self.a, self.b, self.out = (t.clone() for t in self.master)
-        self()
 
 
 #: TF32 keeps 10 mantissa bits of float32's 23: its error must exceed IEEE float32's this many
