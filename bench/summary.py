@@ -73,7 +73,8 @@ def penalty_lines(records: Iterable[dict[str, Any]], short: bool = False) -> lis
             lines.append(f"  {label:<24} no penalties (a smoke pass, or only the baseline size)")
             continue
         n, worst = max(others, key=lambda item: _num(item[1].get("penalty")))
-        lines.append(f"  {label:<24} worst n={n}: {interval(_num(worst['penalty']), *_ci(worst.get('penalty_ci')))}")
+        worst_text = interval(_num(worst["penalty"]), *_ci(worst.get("penalty_ci")))
+        lines.append(f"  {label:<24} worst n={n}: {worst_text}{stop_note(info.get('timing'))}")
         if short:
             continue
         ci = [_ci(e.get("penalty_ci")) for _, e in others]
@@ -87,6 +88,16 @@ def penalty_lines(records: Iterable[dict[str, Any]], short: bool = False) -> lis
             ],
         )
     return lines
+
+
+def stop_note(timing: Any) -> str:
+    """How a study with a precision target ended, so a loose answer says it hit the time cap."""
+    if not isinstance(timing, dict) or not isinstance(timing.get("stop_target"), (int, float)):
+        return ""
+    target, rounds = f"+-{timing['stop_target'] * 100:g}%", timing.get("rounds")
+    if timing.get("stopped_by") == "precise":
+        return f"   ({rounds} rounds to {target})"
+    return f"   ({rounds} rounds: {timing.get('stopped_by')} before {target})"
 
 
 def ratio_lines(records: Iterable[dict[str, Any]], short: bool = False) -> list[str]:

@@ -69,9 +69,12 @@ def stop_summary(info: dict) -> str:
     timing, sizes = info.get("timing", {}), info["per_size"].values()
     widest = max((e["penalty_ci"][1] - e["penalty_ci"][0]) / 2 / e["penalty"] for e in sizes)
     base = info["per_size"][str(info["baseline_n"])]["median_s"]
+    canary = info.get("canary") or {}
+    speed = [canary.get(when, {}).get(info["device"]) for when in ("before", "after")]
+    drift = f", canary {speed[0] * 1e3:.2f} -> {speed[1] * 1e3:.2f} ms" if None not in speed else ""
     return (
         f"{timing.get('rounds')} rounds, ended by {timing.get('stopped_by', 'fixed rounds')}, "
-        f"widest +-{widest:.1%}, t({info['baseline_n']}) {base * 1e6:.1f} us"
+        f"widest +-{widest:.1%}, t({info['baseline_n']}) {base * 1e6:.1f} us{drift}"
     )
 
 
@@ -80,20 +83,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ops", default="mm,mv")
     parser.add_argument("--pin", type=parse_cpus, default=None, metavar="CPUS", help="run on these CPUs: 0, 0,2, 0-3")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR", help="keep each run's JSON in DIR")
     parser.add_argument("extra", nargs="*", help="more pytest options, after --")
     args = parser.parse_args()
     if args.pin and not args.pin <= os.sched_getaffinity(0):
         parser.error(f"--pin: CPUs {sorted(args.pin - os.sched_getaffinity(0))} are not available here")
     penalties: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
         for i in range(args.runs):
-            run, elapsed = run_alignment(Path(tmp) / f"run{i}.json", args.ops, args.extra, args.pin)
+            run, elapsed = run_alignment(folder / f"stability-{stamp}-run{i + 1}.json", args.ops, args.extra, args.pin)
             where = f", pinned to CPU {','.join(map(str, sorted(args.pin)))}" if args.pin else ""
-            print(f"run {i + 1}: {elapsed:.1f} s{where}")
+            print(f"run {i + 1}: {elapsed:.1f} s{where}", flush=True)
             for bench in run["benchmarks"]:
                 info = bench["extra_info"]
                 key = f"{info['op']} {info['device']} {info['precision']}"
-                print(f"  {key}: {stop_summary(info)}")
+                print(f"  {key}: {stop_summary(info)}", flush=True)
                 for n, entry in info["per_size"].items():
                     penalties.setdefault(key, {}).setdefault(n, []).append(entry["penalty"])
     worst = 0.0

@@ -110,6 +110,16 @@ def test_bad_option_is_a_clear_usage_error():
     assert "bad size" in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--bench-align-precision=1.5", "align-precision"), ("--bench-align-max-time=-1", "align-max-time")],
+)
+def test_bad_precision_rule_is_a_clear_usage_error(option, message):
+    proc = run_session("bench/kernels", "--collect-only", option)
+    assert proc.returncode == 4
+    assert message in proc.stderr
+
+
 def test_real_session_saves_every_field(tmp_path):
     storage = tmp_path / "storage"
     proc = run_session(

@@ -33,3 +33,7 @@ def test_pinned_session_runs_on_one_cpu_with_one_thread(tmp_path: Path):
     (bench,) = run["benchmarks"]
     assert bench["extra_info"]["threads"] == 1
     assert set(bench["extra_info"]["per_size"]) == {"1024", "1025"}
+    # One line of how the study went: rounds, why it ended, its widest interval, its machine's speed.
+    line = check_stability.stop_summary(bench["extra_info"])
+    assert line.startswith("3 rounds, ended by fixed rounds, widest +-") and " t(1024) " in line
+    assert ("canary" in line) == bool(bench["extra_info"].get("canary"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.summary import TITLE, interval, peak_lines, penalty_lines, ratio_lines, summary_lines
+from bench.summary import TITLE, interval, peak_lines, penalty_lines, ratio_lines, stop_note, summary_lines
 from tests.support import TINY_BUDGET, run_session, saved_runs
 
 #: The smallest session that writes every kind the summary reads: an alignment study per op, one
@@ -136,6 +136,17 @@ def test_penalty_lines_name_the_worst_size_and_skip_the_baseline() -> None:
     assert lines[3].split() == ["95%", "low", "1.100", "1.000"]
     assert len({len(line) for line in lines[1:]}) == 1  # aligned grid
     assert penalty_lines([record], short=True) == lines[:1]
+
+
+def test_a_study_says_whether_it_reached_its_precision() -> None:
+    reached = {"rounds": 420, "stopped_by": "precise", "stop_target": 0.01, "stop_max_s": 60.0}
+    capped = {"rounds": 108, "stopped_by": "time cap", "stop_target": 0.01, "stop_max_s": 60.0}
+    assert stop_note(reached) == "   (420 rounds to +-1%)"
+    assert stop_note(capped) == "   (108 rounds: time cap before +-1%)"
+    assert stop_note({"rounds": 40, "stopped_by": "fixed rounds"}) == stop_note(None) == ""
+    record = alignment("mv", {1024: (1.0, 1.0, 1.0), 1025: (1.1, 1.0, 1.2)})
+    record["timing"] = capped
+    assert penalty_lines([record])[0].endswith("1.100 [1.000, 1.200]   (108 rounds: time cap before +-1%)")
 
 
 def test_penalty_lines_say_when_a_smoke_pass_left_no_penalties() -> None:
