@@ -301,11 +301,13 @@ def measure_interleaved(
     warmups = {k: warm_up(fns[k], clock, replace(policy, min_round_s=target_s)) for k in keys}
     iterations = {k: calibrate(fns[k], clock, target_s, warmups[k].last_call_s).iterations for k in keys}
     sweeps: list[float] = []
+    spent = 0.0
     with recorded_readings(benchmark, device):
-        while (reason := stop_reason(len(sweeps), sum(sweeps), data, rounds, until)) is None:
+        while (reason := stop_reason(len(sweeps), spent, data, rounds, until)) is None:
             start = clock()
             _sweep(fns, keys, clock, iterations, data, len(sweeps))
             sweeps.append(clock() - start)
+            spent += sweeps[-1]
     # pytest-benchmark may call once more (--benchmark-cprofile): a sweep that records nothing.
     unrecorded = {k: [] for k in keys}
     record_rounds(benchmark, sweeps, clock_name(clock), lambda: _sweep(fns, keys, clock, iterations, unrecorded, 0))

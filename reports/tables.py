@@ -437,7 +437,9 @@ def efficiency_table(results: pd.DataFrame, runs: Sequence[Run]) -> pd.DataFrame
 def verify_table(results: pd.DataFrame) -> pd.DataFrame:
     """--bench-verify: each matmul's harness figure against an independent tool's (ratio 1: agreement)."""
     now = latest(results)
-    now = now[(now["kind"] == "matmul") & ((now["verify_tool"].fillna("") != "") | now["verify_ratio"].notna())]
+    tool = now["verify_tool"]  # all-NaN (float) when no run verified: compare as objects
+    named = tool.notna() & (tool.astype(object).astype(str) != "")
+    now = now[(now["kind"] == "matmul") & (named | now["verify_ratio"].notna())]
     rows = [
         {
             "machine": r.machine_id,

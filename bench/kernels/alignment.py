@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from contract.arithmetic import rate
@@ -37,7 +39,7 @@ def widest_halfwidth(data: dict[int, list[float]], baseline: int) -> float:
     return widest
 
 
-def precise_enough(baseline: int, target: float):
+def precise_enough(baseline: int, target: float) -> Callable[[dict[int, list[float]]], bool]:
     """The stop rule's question: is every penalty known within +-``target`` (relative)?"""
 
     def enough(data: dict[int, list[float]]) -> bool:
