@@ -28,7 +28,7 @@ COLUMNS = (
     "penalty", "penalty_lo", "penalty_hi", "ratio", "ratio_lo", "ratio_hi",
     "step_s", "epoch_s", "val_accuracy", "data", "extra",
     "mode", "launch_bound", "timing", "verify_tool", "verify_ratio", "verify_note",
-    "cold_penalty", "cold_penalty_lo", "cold_penalty_hi",
+    "cold_penalty", "cold_penalty_lo", "cold_penalty_hi", "stopped_by", "stop_target",
 )  # fmt: skip
 
 
@@ -289,6 +289,8 @@ def timing_columns(info: dict[str, Any]) -> dict[str, Any]:
         "verify_tool": text(verify.get("tool"), ""),
         "verify_ratio": num(verify.get("ratio")),
         "verify_note": text(verify.get("unavailable"), ""),
+        "stopped_by": text(timing.get("stopped_by"), ""),  # a study with a precision target: what ended it
+        "stop_target": num(timing.get("stop_target")),
     }
 
 

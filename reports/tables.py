@@ -25,7 +25,10 @@ from reports.load import UNKNOWN, Run, by_machine
 
 ALIGNMENT_KINDS = ("alignment", "matmul")
 GPU_MODES = ("hot", "cold", "e2e")
-ALIGNMENT_TIMING_COLUMNS = ("mode", "timing", "launch_bound", "cold_penalty", "cold_penalty_lo", "cold_penalty_hi")
+ALIGNMENT_TIMING_COLUMNS = (
+    "mode", "timing", "launch_bound", "cold_penalty", "cold_penalty_lo", "cold_penalty_hi", "stopped_by",
+    "stop_target",
+)  # fmt: skip
 LAUNCH_BOUND_NOTE = (
     "launch-bound: the program's host-inclusive time per call (e2e) exceeds the kernel's own (hot) by more "
     "than 20 %, so the host's launch rate, not the kernel, sets the pace of an eager program"
@@ -263,6 +266,21 @@ def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], l
     return values, lows, highs
 
 
+TIME_CAP_NOTE = (
+    "Ended by its time cap before every penalty was within the precision it asked for (wider intervals: "
+    "a noisy machine; --bench-align-max-time gives it longer)"
+)
+
+
+def time_capped(machine: str, rows: pd.DataFrame) -> list[str]:
+    """``machine (±1 % asked)`` when this machine's study stopped at its time cap, else nothing."""
+    stopped = rows[rows["stopped_by"] == "time cap"]
+    if stopped.empty:
+        return []
+    target = stopped["stop_target"].iloc[0]
+    return [f"{machine} (+-{target * 100:g} % asked)" if math.isfinite(target) else machine]
+
+
 def alignment_tables(rows: pd.DataFrame) -> list[Table]:
     """One table per (op, device, precision): rows n, a column group per machine."""
     tables = []
@@ -271,6 +289,7 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
         pieces = {}
         standalone: list[str] = []
         launch_bound: list[str] = []
+        capped: list[str] = []
         for machine, m in group.groupby("machine_id", sort=True):
             piece = m.set_index("n")[["median_s", rate, "penalty", "penalty_lo", "penalty_hi"]]
             piece.columns = ["median_s", unit, "penalty", "penalty low", "penalty high"]
@@ -285,6 +304,7 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
             pieces[machine] = piece
             if (m["source"] == "standalone").any():
                 standalone.append(str(machine))
+            capped.extend(time_capped(str(machine), m))
         frame = pd.concat(pieces, axis=1)
         frame.index = frame.index.astype(int)
         frame.index.name = "n"
@@ -293,6 +313,8 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
             notes.append("From standalone per-size runs (no interleaved alignment benchmark): " + ", ".join(standalone))
         if launch_bound:
             notes.append(f"{LAUNCH_BOUND_MARK}: {LAUNCH_BOUND_NOTE} ({', '.join(launch_bound)})")
+        if capped:
+            notes.append(f"{TIME_CAP_NOTE}: {', '.join(capped)}")
         label = "matrix-vector" if op == "mv" else "matrix-matrix"
         tables.append(
             Table(

@@ -78,6 +78,21 @@ def test_interleaved_alignment_is_preferred_and_keeps_its_interval(tmp_path: Pat
     assert (rows["penalty_lo"] <= rows["penalty"]).all() and (rows["penalty"] <= rows["penalty_hi"]).all()
 
 
+def test_a_study_that_hit_its_time_cap_is_named_under_its_table(tmp_path: Path) -> None:
+    run = fx.make_run("laptop", training=False)
+    for b in run["benchmarks"]:
+        info = b["extra_info"]
+        if info.get("kind") == "alignment":
+            capped = info["op"] == "mm"
+            info["timing"] |= {"stopped_by": "time cap" if capped else "precise", "stop_target": 0.01}
+    fx.write_json(tmp_path / "r.json", run)
+    frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
+    by_slug = {t.slug: t for t in tables.alignment_tables(tables.penalty_rows(frame))}
+    mm_notes = [n for n in by_slug["alignment-mm-cpu-float32"].notes if n.startswith(tables.TIME_CAP_NOTE)]
+    assert mm_notes == [f"{tables.TIME_CAP_NOTE}: {fx.machine_id('laptop')} (+-1 % asked)"]
+    assert not any(tables.TIME_CAP_NOTE in n for n in by_slug["alignment-mv-cpu-float32"].notes)
+
+
 def test_training_ratio_and_accuracy(known) -> None:
     _, frame = known
     table = tables.training_table(frame)
