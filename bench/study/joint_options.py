@@ -12,8 +12,7 @@ import pytest
 
 from bench.plugin import once_per_session
 from bench.study.joint_space import FULL_JOINT, QUICK_JOINT, JointProfile, JointSpace, parse_range, with_joint_budget
-from bench.study.options import study_options
-from bench.study.space import TARGET_ACCURACY
+from bench.study.options import study_budget, study_options
 from bench.study.train import Budget
 
 
@@ -31,12 +30,7 @@ class JointOptions:
     @property
     def budget(self) -> Budget:
         """Data bounds and target of every trial; each trial trains its own setting's epochs."""
-        return Budget(
-            epochs=self.space.epochs[1],
-            train_samples=self.profile.train_samples,
-            eval_samples=self.profile.eval_samples,
-            target_accuracy=TARGET_ACCURACY[self.dataset],
-        )
+        return study_budget(self.profile, self.dataset, self.space.epochs[1])
 
 
 def joint_options(config: pytest.Config) -> JointOptions:

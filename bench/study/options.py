@@ -6,6 +6,7 @@ Reading them never loads data, so collecting the (deselected) study in the defau
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import pytest
 
@@ -13,6 +14,27 @@ from bench.plugin import bench_options, once_per_session
 from bench.study.data import resolve_choice
 from bench.study.space import FULL, QUICK, TARGET_ACCURACY, Profile, with_budget
 from bench.study.train import Budget
+
+
+class SampleBounds(Protocol):
+    """What a budget takes from a profile (the study's and the joint search's alike)."""
+
+    @property
+    def train_samples(self) -> int | None: ...
+
+    @property
+    def eval_samples(self) -> int | None: ...
+
+
+def study_budget(profile: SampleBounds, dataset: str, epochs: int) -> Budget:
+    """The profile's data bounds, the data set's target accuracy and ``epochs``: one rule for the
+    study and the joint search, so both stop and evaluate alike."""
+    return Budget(
+        epochs=epochs,
+        train_samples=profile.train_samples,
+        eval_samples=profile.eval_samples,
+        target_accuracy=TARGET_ACCURACY[dataset],
+    )
 
 
 @dataclass(frozen=True)
@@ -24,12 +46,7 @@ class StudyOptions:
 
     @property
     def budget(self) -> Budget:
-        return Budget(
-            epochs=self.profile.epochs_for(self.dataset),
-            train_samples=self.profile.train_samples,
-            eval_samples=self.profile.eval_samples,
-            target_accuracy=TARGET_ACCURACY[self.dataset],
-        )
+        return study_budget(self.profile, self.dataset, self.profile.epochs_for(self.dataset))
 
 
 def study_options(config: pytest.Config) -> StudyOptions:
