@@ -11,7 +11,9 @@ remains (the public surface was tried first):
 - :func:`record_rounds`: an interleaved study decides its round count while it runs (a precision
   target), but ``pedantic`` needs the count up front; the harness times the rounds itself and
   replays them through ``use_clock``: a clock whose two readings around each round differ by that
-  round's recorded time (``pedantic`` reads the timer exactly twice per round).
+  round's recorded time (the body advances it, so any number of readings per round works).
+- :func:`gc_as_asked`: ``--benchmark-disable-gc`` is read from ``BenchmarkFixture._disable_gc``,
+  so the harness's own rounds run with the collector off exactly when pytest-benchmark's would.
 - :func:`median_seconds`: the per-call median lives in ``benchmark.stats.stats`` (pytest-benchmark
   writes it to the JSON as ``stats.median``, but the attribute path is undocumented).
 - :func:`round_data`: the per-round times, from the same undocumented ``benchmark.stats.stats``.
@@ -24,8 +26,9 @@ exactly when the machine changed, and pluggy's private ``_remove_plugin`` is no 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import chain
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -37,29 +40,51 @@ def use_clock(benchmark: Any, clock: Callable[[], float]) -> None:
 
 
 def record_rounds(
-    benchmark: Any, seconds: Sequence[float], clock_name: str, later: Callable[[], Any] | None = None
+    benchmark: Any, seconds: Sequence[float], clock: Callable[[], float], later: Callable[[], Any] | None = None
 ) -> None:
     """Give pytest-benchmark ``seconds`` as the durations of its rounds (one call each), so its
     statistics, table and saved ``stats.data`` are exactly the rounds the harness timed.
 
-    ``later`` runs on any call after the replayed rounds: ``--benchmark-cprofile`` calls the
-    body once more to profile it, and should profile the real work, not the replay.
+    The replayed clock stands still except inside a round's body, which advances it by that
+    round's time: any number of readings around the body gives the recorded duration. It bears
+    ``clock``'s names, so the saved ``options.timer`` names the clock that really timed them.
+    ``later`` runs on any call after the replayed rounds: ``--benchmark-cprofile`` calls the body
+    once more to profile it, and should profile the real work, not the replay.
     """
     if not seconds:
         raise ValueError("record_rounds needs at least one round")
-    readings = chain.from_iterable((0.0, float(s)) for s in seconds)
-    replayed = iter(range(len(seconds)))
+    now = [0.0]
+    durations = iter([float(s) for s in seconds])
 
     def replay() -> float:
-        return next(readings)
+        return now[0]
 
     def body() -> None:
-        if next(replayed, None) is None and later is not None:
+        step = next(durations, None)
+        if step is not None:
+            now[0] += step
+        elif later is not None:
             later()
 
-    replay.__name__ = clock_name
+    for name in ("__name__", "__qualname__", "__module__"):
+        setattr(replay, name, getattr(clock, name, getattr(replay, name)))
     use_clock(benchmark, replay)
     benchmark.pedantic(body, rounds=len(seconds), iterations=1, warmup_rounds=0)
+
+
+@contextmanager
+def gc_as_asked(benchmark: Any) -> Iterator[None]:
+    """The garbage collector off while the harness times rounds itself, when the session asked for
+    that (``--benchmark-disable-gc``, read from ``BenchmarkFixture._disable_gc``) as pytest-benchmark
+    does around each of its own rounds."""
+    if not getattr(benchmark, "_disable_gc", False) or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def median_seconds(benchmark: Any) -> float | None:

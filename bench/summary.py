@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from contract.peaks import usable_peak
+from contract.schema import STOP_PRECISE
 
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 _SAVED = pytest.StashKey[dict[str, Any]]()
@@ -95,7 +96,7 @@ def stop_note(timing: Any) -> str:
     if not isinstance(timing, dict) or not isinstance(timing.get("stop_target"), (int, float)):
         return ""
     target, rounds = f"+-{timing['stop_target'] * 100:g}%", timing.get("rounds")
-    if timing.get("stopped_by") == "precise":
+    if timing.get("stopped_by") == STOP_PRECISE:
         return f"   ({rounds} rounds to {target})"
     return f"   ({rounds} rounds: {timing.get('stopped_by')} before {target})"
 

@@ -7,7 +7,9 @@ The steps read in order, as in triton's ``do_bench``:
 2. calibrate the calls per round so one round lasts ``min_round_s``, far above the clock's
    resolution and (on CUDA) above launch and synchronisation overhead;
 3. time ``rounds`` rounds through pytest-benchmark, so its statistics, table, comparison and
-   saved JSON (with raw per-round data) all apply. On CUDA the clock synchronises the device
+   saved JSON (with raw per-round data) all apply (an interleaved study times its own sweeps, as
+   many as its stop rule asks for, and hands them to pytest-benchmark afterwards: one whole sweep
+   per round). On CUDA the clock synchronises the device
    before reading ``perf_counter``: a round is a batch of asynchronous launches between two
    synchronisations, never one synchronisation per call.
 """
@@ -25,8 +27,9 @@ import torch
 
 from bench.gpu_timing import timing_mode
 from bench.hardware import readings, sample_readings
-from bench.pytest_benchmark_adapter import record_rounds, use_clock
+from bench.pytest_benchmark_adapter import gc_as_asked, record_rounds, use_clock
 from bench.record import timing_dict
+from contract.schema import STOP_PRECISE, STOP_ROUND_CAP, STOP_TIME_CAP
 
 Clock = Callable[[], float]
 
@@ -248,24 +251,27 @@ class StopRule:
             raise ValueError(f"a stop rule needs max_s >= 0 and every >= 1: {self}")
 
 
-STOP_FIXED, STOP_PRECISE, STOP_TIME_CAP, STOP_ROUND_CAP = "fixed rounds", "precise", "time cap", "round cap"
+STOP_FIXED = "fixed rounds"  # no stop rule: the count was reached (not saved: the record has no rule)
 
 
 def stop_reason(
     done: int, spent_s: float, data: dict[Any, list[float]], rounds: int, until: StopRule | None
 ) -> str | None:
-    """Why the study ends after ``done`` rounds and ``spent_s`` seconds, or None to go on."""
+    """Why the study ends after ``done`` rounds and ``spent_s`` seconds, or None to go on.
+
+    At a cap the rule is asked once more, so a study that became precise since its last
+    question is not reported as having run out of time.
+    """
     if done < rounds:
         return None
     if until is None:
         return STOP_FIXED
-    if done >= MAX_ROUNDS:
-        return STOP_ROUND_CAP
-    if spent_s >= until.max_s:
-        return STOP_TIME_CAP
-    if (done - rounds) % until.every:
+    cap = STOP_ROUND_CAP if done >= MAX_ROUNDS else STOP_TIME_CAP if spent_s >= until.max_s else None
+    if cap is None and (done - rounds) % until.every:
         return None
-    return STOP_PRECISE if until.enough(data) else None
+    if until.enough(data):
+        return STOP_PRECISE
+    return cap
 
 
 def measure_interleaved(
@@ -302,7 +308,7 @@ def measure_interleaved(
     iterations = {k: calibrate(fns[k], clock, target_s, warmups[k].last_call_s).iterations for k in keys}
     sweeps: list[float] = []
     spent = 0.0
-    with recorded_readings(benchmark, device):
+    with recorded_readings(benchmark, device), gc_as_asked(benchmark):
         while (reason := stop_reason(len(sweeps), spent, data, rounds, until)) is None:
             start = clock()
             _sweep(fns, keys, clock, iterations, data, len(sweeps))
@@ -310,7 +316,7 @@ def measure_interleaved(
             spent += sweeps[-1]
     # pytest-benchmark may call once more (--benchmark-cprofile): a sweep that records nothing.
     unrecorded = {k: [] for k in keys}
-    record_rounds(benchmark, sweeps, clock_name(clock), lambda: _sweep(fns, keys, clock, iterations, unrecorded, 0))
+    record_rounds(benchmark, sweeps, clock, lambda: _sweep(fns, keys, clock, iterations, unrecorded, 0))
     timing = timing_dict(
         clock=clock_name(clock),
         warmup_calls=sum(w.calls for w in warmups.values()),
@@ -322,7 +328,7 @@ def measure_interleaved(
         interleaved=True,
         policy=asdict(policy),
         mode=timing_mode(device, kernel=False),
-        stopped_by=reason,
+        stopped_by=None if until is None else reason,
         stop_target=None if until is None else until.target,
         stop_max_s=None if until is None else until.max_s,
     )

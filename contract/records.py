@@ -61,8 +61,8 @@ class Timing:
     mode: str | None = None  # "cpu", "hot", "cold" or "e2e" (contract.schema.TIMING_MODES)
     warmup_settled: bool | None = None  # three warm rounds agreed within 2% before the budget ran out
     epochs: int | None = _nn(None)  # training with --bench-full: whole epochs timed, one per round
-    # An interleaved study with a stop rule (bench.timing.StopRule): why it ended ("fixed rounds",
-    # "precise", "time cap", "round cap"), the precision it asked for and its time cap.
+    # An interleaved study with a stop rule (bench.timing.StopRule): why it ended
+    # (contract.schema.STOP_REASONS), the precision it asked for and its time cap.
     stopped_by: str | None = None
     stop_target: float | None = _pos(None)
     stop_max_s: float | None = _nn(None)

@@ -69,6 +69,15 @@ TIMING_MODES = (
 )
 
 
+#: ``extra_info["timing"]["stopped_by"]``: what ended an interleaved study that had a stop rule
+#: (bench.timing.StopRule); absent for a fixed round count and in older runs.
+STOP_PRECISE = "precise"  # every interval within the precision asked for
+STOP_TIME_CAP = "time cap"  # the time cap came first
+STOP_ROUND_CAP = "round cap"  # the round cap came first
+STOP_REASONS = (STOP_PRECISE, STOP_TIME_CAP, STOP_ROUND_CAP)
+STOPPED_SHORT = (STOP_TIME_CAP, STOP_ROUND_CAP)  # ended before the precision it asked for
+
+
 def timing_mode_of(timing: Any, device: str) -> str:
     """The mode a timing record names, or what an older record's path was (cpu / e2e)."""
     mode = timing.get("mode") if isinstance(timing, dict) else None

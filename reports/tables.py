@@ -17,6 +17,7 @@ import pandas as pd
 
 from contract.arithmetic import baseline_size
 from contract.peaks import core_share
+from contract.schema import STOPPED_SHORT
 from contract.stats import ratio_of_medians
 from reports import workloads
 from reports.catalog import Entry
@@ -273,8 +274,9 @@ TIME_CAP_NOTE = (
 
 
 def time_capped(machine: str, rows: pd.DataFrame) -> list[str]:
-    """``machine (±1 % asked)`` when this machine's study stopped at its time cap, else nothing."""
-    stopped = rows[rows["stopped_by"] == "time cap"]
+    """``machine (±1 % asked)`` when this machine's study stopped at a cap (time, or the round
+    cap) before its precision, else nothing."""
+    stopped = rows[rows["stopped_by"].isin(STOPPED_SHORT)]
     if stopped.empty:
         return []
     target = stopped["stop_target"].iloc[0]

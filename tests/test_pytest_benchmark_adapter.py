@@ -55,11 +55,12 @@ def test_recorded_rounds_are_the_rounds_pytest_benchmark_reports(pytester: pytes
     pytester.makepyfile(
         textwrap.dedent(
             """
+            import time
             from bench.pytest_benchmark_adapter import record_rounds, round_data
 
             def test_replay(benchmark):
                 later = []
-                record_rounds(benchmark, [0.5, 1.5, 1.0], "perf_counter", lambda: later.append(1))
+                record_rounds(benchmark, [0.5, 1.5, 1.0], time.perf_counter, lambda: later.append(1))
                 benchmark.extra_info["rounds"] = round_data(benchmark)
                 benchmark.extra_info["later_calls"] = len(later)
             """
@@ -71,6 +72,50 @@ def test_recorded_rounds_are_the_rounds_pytest_benchmark_reports(pytester: pytes
     assert saved["stats"]["data"] == saved["extra_info"]["rounds"] == [0.5, 1.5, 1.0]
     assert saved["stats"]["median"] == 1.0 and saved["stats"]["rounds"] == 3
     assert saved["extra_info"]["later_calls"] == 0  # no cprofile pass: the real work did not run again
+    assert saved["options"]["timer"] == "perf_counter"  # the clock that really timed the rounds, not the replay
+
+
+def test_a_cprofile_pass_runs_the_real_work_once_more(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import time
+            from bench.pytest_benchmark_adapter import record_rounds, round_data
+
+            LATER = []
+
+            def test_replay(benchmark):
+                record_rounds(benchmark, [0.5, 1.5], time.perf_counter, lambda: LATER.append(1))
+                benchmark.extra_info["rounds"] = round_data(benchmark)
+
+            def test_after():
+                assert LATER == [1]
+            """
+        )
+    )
+    out = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-cprofile=tottime")
+    out.assert_outcomes(passed=2)
+
+
+def test_gc_is_off_while_the_harness_times_only_when_asked(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gc
+            from bench.pytest_benchmark_adapter import gc_as_asked
+
+            def test_gc(benchmark, request):
+                with gc_as_asked(benchmark):
+                    inside = gc.isenabled()
+                asked = request.config.getoption("benchmark_disable_gc")
+                assert inside is not asked
+                assert gc.isenabled()
+                benchmark.pedantic(lambda: None, rounds=1)
+            """
+        )
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-disable-gc").assert_outcomes(passed=1)
 
 
 def test_recording_no_round_is_an_error() -> None:

@@ -216,6 +216,16 @@ def test_stop_rule_caps_time_and_rounds_whatever_the_precision():
     assert stop_reason(MAX_ROUNDS, 0.0, {}, 4, never) == STOP_ROUND_CAP
 
 
+def test_at_a_cap_the_rule_is_asked_once_more():
+    """Precise by the time the cap came (between two scheduled questions): precise, not capped."""
+    enough = Asked([True])
+    rule = StopRule(enough, max_s=1.0, every=20)
+    assert stop_reason(7, 1.0, {"a": [1.0] * 7}, 4, rule) == STOP_PRECISE
+    assert enough.asked_at == [7]  # off the schedule (4, 24, ...): asked because of the cap
+    zero = StopRule(Asked([False]), max_s=0.0)
+    assert stop_reason(4, 0.5, {"a": [1.0] * 4}, 4, zero) == STOP_TIME_CAP  # asked at the minimum, not precise
+
+
 def test_stop_rule_rejects_nonsense():
     with pytest.raises(ValueError):
         StopRule(lambda data: True, max_s=-1.0)
