@@ -267,13 +267,13 @@ def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], l
     return values, lows, highs
 
 
-TIME_CAP_NOTE = (
-    "Ended by its time cap before every penalty was within the precision it asked for (wider intervals: "
-    "a noisy machine; --bench-align-max-time gives it longer)"
+STOPPED_SHORT_NOTE = (
+    "Ended by a cap (its time cap, or the round cap) before every penalty was within the precision it asked "
+    "for (wider intervals: a noisy machine; --bench-align-max-time gives it longer)"
 )
 
 
-def time_capped(machine: str, rows: pd.DataFrame) -> list[str]:
+def stopped_short(machine: str, rows: pd.DataFrame) -> list[str]:
     """``machine (±1 % asked)`` when this machine's study stopped at a cap (time, or the round
     cap) before its precision, else nothing."""
     stopped = rows[rows["stopped_by"].isin(STOPPED_SHORT)]
@@ -306,7 +306,7 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
             pieces[machine] = piece
             if (m["source"] == "standalone").any():
                 standalone.append(str(machine))
-            capped.extend(time_capped(str(machine), m))
+            capped.extend(stopped_short(str(machine), m))
         frame = pd.concat(pieces, axis=1)
         frame.index = frame.index.astype(int)
         frame.index.name = "n"
@@ -316,7 +316,7 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
         if launch_bound:
             notes.append(f"{LAUNCH_BOUND_MARK}: {LAUNCH_BOUND_NOTE} ({', '.join(launch_bound)})")
         if capped:
-            notes.append(f"{TIME_CAP_NOTE}: {', '.join(capped)}")
+            notes.append(f"{STOPPED_SHORT_NOTE}: {', '.join(capped)}")
         label = "matrix-vector" if op == "mv" else "matrix-matrix"
         tables.append(
             Table(

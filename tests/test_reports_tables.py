@@ -88,9 +88,9 @@ def test_a_study_that_hit_its_time_cap_is_named_under_its_table(tmp_path: Path) 
     fx.write_json(tmp_path / "r.json", run)
     frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
     by_slug = {t.slug: t for t in tables.alignment_tables(tables.penalty_rows(frame))}
-    mm_notes = [n for n in by_slug["alignment-mm-cpu-float32"].notes if n.startswith(tables.TIME_CAP_NOTE)]
-    assert mm_notes == [f"{tables.TIME_CAP_NOTE}: {fx.machine_id('laptop')} (+-1 % asked)"]
-    assert not any(tables.TIME_CAP_NOTE in n for n in by_slug["alignment-mv-cpu-float32"].notes)
+    mm_notes = [n for n in by_slug["alignment-mm-cpu-float32"].notes if n.startswith(tables.STOPPED_SHORT_NOTE)]
+    assert mm_notes == [f"{tables.STOPPED_SHORT_NOTE}: {fx.machine_id('laptop')} (+-1 % asked)"]
+    assert not any(tables.STOPPED_SHORT_NOTE in n for n in by_slug["alignment-mv-cpu-float32"].notes)
 
 
 def test_training_ratio_and_accuracy(known) -> None:
