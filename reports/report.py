@@ -172,7 +172,8 @@ def _build(
         "2. Matmul alignment (n = 1024..1032)",
         "Does a size that is not a multiple of 8/16/32 cost time? Each table is one op, device and precision; "
         "columns per machine: median time per call, throughput, and the penalty t(n)/t(1024) with its 95 % interval; "
-        "an interval above 1 is a real cost. Matrix-vector "
+        "an interval above 1 is a real cost, and a rerun spread (with two or more saved runs) says how far another run "
+        "of the same machine landed. Matrix-vector "
         "products are memory-bound, so they are shown in GB/s; matrix-matrix products in GFLOP/s. On CUDA the "
         "figures are hot (CUDA-graph replays, operands in L2) with the cold penalty (L2 flushed) beside them, and "
         "\u2691 marks a launch-bound result.",

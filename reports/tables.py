@@ -246,11 +246,31 @@ def penalty_rows(results: pd.DataFrame) -> pd.DataFrame:
             )
         parts.append(part.drop_duplicates("n", keep="last"))
     columns = [*keys, "device_name", "threads", "n", "median_s", "gflops", "gbps", "penalty", "penalty_lo",
-               "penalty_hi", "source", *ALIGNMENT_TIMING_COLUMNS]  # fmt: skip
+               "penalty_hi", "source", *ALIGNMENT_TIMING_COLUMNS, "reruns", "rerun_spread"]  # fmt: skip
     if not parts:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    out = pd.concat(parts, ignore_index=True).merge(rerun_spread(results, keys), how="left", on=[*keys, "threads", "n"])
+    out.loc[out["source"] != "interleaved", ["reruns", "rerun_spread"]] = math.nan
+    out = out.reindex(columns=columns)
     return out.sort_values([*keys, "n"]).reset_index(drop=True)
+
+
+def rerun_spread(results: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per study and size: how many saved runs measured it (same thread count) and max/min - 1 of
+    their penalties (NaN below two runs).
+
+    A run's interval says how well that run knows its own penalty; this says how far a rerun lands.
+    On a shared VM it is the wider of the two: the host's state moves between runs
+    (docs/measurement.md), and a machine-to-machine difference smaller than it is not the machines'.
+    """
+    studies = results[(results["kind"] == "alignment") & results["n"].notna() & results["penalty"].notna()]
+    by = [*keys, "threads", "n"]
+    if studies.empty:
+        return pd.DataFrame(columns=[*by, "reruns", "rerun_spread"])
+    agg = studies.groupby(by, dropna=False).agg(reruns=("run", "nunique"), lo=("penalty", "min"), hi=("penalty", "max"))
+    agg = agg.reset_index()
+    agg["rerun_spread"] = (agg["hi"] / agg["lo"] - 1).where(agg["reruns"] >= 2)
+    return agg[[*by, "reruns", "rerun_spread"]]
 
 
 def _standalone_penalty(part: pd.DataFrame) -> tuple[list[float], list[float], list[float]]:
@@ -273,6 +293,15 @@ STOPPED_SHORT_NOTE = (
 )
 
 
+RERUN_COLUMN = "% rerun spread"
+RERUN_NOTE = (
+    f"{RERUN_COLUMN}: max/min - 1 of the size's penalty over the machine's saved runs of this study with the same "
+    "thread count. The interval says how well the newest run knows its penalty; this says how far a rerun lands "
+    "(wider on a shared VM, whose host moves between runs): a difference between machines smaller than it is not "
+    "the machines'"
+)
+
+
 def stopped_short(machine: str, rows: pd.DataFrame) -> list[str]:
     """``machine (±1 % asked)`` when this machine's study stopped at a cap (time, or the round
     cap) before its precision, else nothing."""
@@ -292,6 +321,7 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
         standalone: list[str] = []
         launch_bound: list[str] = []
         capped: list[str] = []
+        reran: list[str] = []
         for machine, m in group.groupby("machine_id", sort=True):
             piece = m.set_index("n")[["median_s", rate, "penalty", "penalty_lo", "penalty_hi"]]
             piece.columns = ["median_s", unit, "penalty", "penalty low", "penalty high"]
@@ -301,6 +331,9 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
                                         "cold penalty high": m["cold_penalty_hi"].to_numpy()})  # fmt: skip
             if m["mode"].isin(GPU_MODES).any():
                 piece = piece.assign(timing=m["timing"].fillna("").to_numpy())
+            if m["rerun_spread"].notna().any():
+                piece = piece.assign(**{RERUN_COLUMN: m["rerun_spread"].to_numpy()})
+                reran.append(f"{machine}: {int(m['reruns'].max())} runs")
             if (m["launch_bound"] == True).any():  # noqa: E712 - a column of objects (True/False/NaN)
                 launch_bound.append(str(machine))
             pieces[machine] = piece
@@ -317,6 +350,8 @@ def alignment_tables(rows: pd.DataFrame) -> list[Table]:
             notes.append(f"{LAUNCH_BOUND_MARK}: {LAUNCH_BOUND_NOTE} ({', '.join(launch_bound)})")
         if capped:
             notes.append(f"{STOPPED_SHORT_NOTE}: {', '.join(capped)}")
+        if reran:
+            notes.append(f"{RERUN_NOTE} ({', '.join(reran)})")
         label = "matrix-vector" if op == "mv" else "matrix-matrix"
         tables.append(
             Table(

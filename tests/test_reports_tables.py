@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,52 @@ def test_a_study_that_hit_its_time_cap_is_named_under_its_table(tmp_path: Path) 
     mm_notes = [n for n in by_slug["alignment-mm-cpu-float32"].notes if n.startswith(tables.STOPPED_SHORT_NOTE)]
     assert mm_notes == [f"{tables.STOPPED_SHORT_NOTE}: {fx.machine_id('laptop')} (+-1 % asked)"]
     assert not any(tables.STOPPED_SHORT_NOTE in n for n in by_slug["alignment-mv-cpu-float32"].notes)
+
+
+def _alignment_run(seed: int, hours: int, threads: int | None = None) -> dict[str, Any]:
+    run = fx.make_run("laptop", fx.BASE_TIME + timedelta(hours=hours), seed=seed, training=False, matmul=False)
+    if threads is not None:
+        for b in run["benchmarks"]:
+            b["extra_info"]["threads"] = threads
+    return run
+
+
+def _penalties(folder: Path) -> dict[tuple[str, int], float]:
+    frame, _ = results_frame(load_runs([folder], progress=False).runs)
+    return {(r.op, int(r.n)): r.penalty for r in tables.penalty_rows(frame).itertuples()}
+
+
+def test_rerun_spread_is_max_over_min_of_the_runs_with_the_same_threads(tmp_path: Path) -> None:
+    runs = {"other-threads": _alignment_run(7, 0, threads=1), "a": _alignment_run(1, 1), "b": _alignment_run(2, 2)}
+    own = {}
+    for name, run in runs.items():  # each run's penalties, read alone
+        fx.write_json(tmp_path / name / "r.json", run)
+        own[name] = _penalties(tmp_path / name)
+        fx.write_json(tmp_path / "all" / f"{name}.json", run)
+    frame, _ = results_frame(load_runs([tmp_path / "all"], progress=False).runs)
+    rows = tables.penalty_rows(frame)
+    assert set(rows["reruns"]) == {2}  # the 1-thread run is another configuration
+    for r in rows.itertuples():
+        pair = [own["a"][r.op, int(r.n)], own["b"][r.op, int(r.n)]]
+        assert r.penalty == pytest.approx(pair[1])  # the newest run's own penalty, unchanged
+        assert r.rerun_spread == pytest.approx(max(pair) / min(pair) - 1)
+    assert rows.loc[rows["n"] != 1024, "rerun_spread"].gt(0).all()
+    [table] = [t for t in tables.alignment_tables(rows) if t.slug == "alignment-mv-cpu-float32"]
+    machine = fx.machine_id("laptop")
+    assert table.frame[(machine, tables.RERUN_COLUMN)].tolist() == rows[rows["op"] == "mv"]["rerun_spread"].tolist()
+    assert [n for n in table.notes if n.startswith(tables.RERUN_COLUMN)] == [
+        f"{tables.RERUN_NOTE} ({machine}: 2 runs)"
+    ]
+
+
+def test_one_run_has_no_rerun_spread(tmp_path: Path) -> None:
+    fx.write_json(tmp_path / "r.json", _alignment_run(1, 0))
+    frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
+    rows = tables.penalty_rows(frame)
+    assert set(rows["reruns"]) == {1} and rows["rerun_spread"].isna().all()
+    for table in tables.alignment_tables(rows):
+        assert tables.RERUN_COLUMN not in table.frame.columns.get_level_values(1)
+        assert not any(n.startswith(tables.RERUN_COLUMN) for n in table.notes)
 
 
 def test_training_ratio_and_accuracy(known) -> None:
