@@ -125,9 +125,7 @@ def test_rerun_spread_is_max_over_min_of_the_runs_with_the_same_threads(tmp_path
     [table] = [t for t in tables.alignment_tables(rows) if t.slug == "alignment-mv-cpu-float32"]
     machine = fx.machine_id("laptop")
     assert table.frame[(machine, tables.RERUN_COLUMN)].tolist() == rows[rows["op"] == "mv"]["rerun_spread"].tolist()
-    assert [n for n in table.notes if n.startswith(tables.RERUN_COLUMN)] == [
-        f"{tables.RERUN_NOTE} ({machine}: 2 runs)"
-    ]
+    assert [n for n in table.notes if n.startswith(tables.RERUN_COLUMN)] == [f"{tables.RERUN_NOTE} ({machine}: 2 runs)"]
 
 
 def test_one_run_has_no_rerun_spread(tmp_path: Path) -> None:
