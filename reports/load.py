@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO, TypeVar
 
 from contract import records
+from contract.identity import current_machine_id
 
 try:  # an optional accelerator: the report reads the same without it
     import orjson as _orjson
@@ -100,10 +101,11 @@ def parse_datetime(value: Any) -> datetime | None:
 
 
 def machine_of(machine_info: dict[str, Any]) -> str:
-    """The harness's machine_id, else pytest-benchmark's ``node`` (hostname), else "unknown"."""
+    """The harness's machine_id (as the harness names that machine now: contract.identity), else
+    pytest-benchmark's ``node`` (hostname), else "unknown"."""
     record = machine_info.get(MACHINE_KEY)
     if isinstance(record, dict) and record.get("machine_id"):
-        return str(record["machine_id"])
+        return current_machine_id(record) or UNKNOWN
     node = machine_info.get("node")
     return str(node) if node else UNKNOWN
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from bench.hardware import cpu, identity, memory, readings, software, storage
-from bench.hardware.sources import parse_cpulist, parse_size
+from bench.hardware.sources import parse_cpulist, parse_proc_cpuinfo, parse_size
+from contract import identity as ids
 
 DATA = Path(__file__).parent / "data" / "hardware"
 
@@ -208,10 +210,33 @@ def test_torch_config_summary_keeps_libraries_and_build_keys() -> None:
 
 def test_machine_id_is_readable_stable_and_changes_with_the_facts() -> None:
     facts = {"cpu_model": "X", "logical_cores": 8, "gpus": []}
-    assert identity.machine_id("gpu-box.example.org", facts) == identity.machine_id("gpu-box.example.org", dict(facts))
-    assert identity.machine_id("gpu-box.example.org", facts).startswith("gpu-box-")
-    assert identity.machine_id("gpu-box", facts) != identity.machine_id("gpu-box", {**facts, "logical_cores": 16})
-    assert identity.safe_hostname("my host/1") == "my-host-1"
+    assert ids.machine_id("gpu-box.example.org", facts) == ids.machine_id("gpu-box.example.org", dict(facts))
+    assert ids.machine_id("gpu-box.example.org", facts).startswith("gpu-box-")
+    assert ids.machine_id("gpu-box", facts) != ids.machine_id("gpu-box", {**facts, "logical_cores": 16})
+    assert ids.safe_hostname("my host/1") == "my-host-1"
+
+
+def test_identity_tells_cpus_behind_one_masked_brand_string_apart(tmp_path: Path) -> None:
+    """Two 2-core "AMD EPYC" VMs, one on a Zen 4 host (a real /proc/cpuinfo) and one on a Zen 1
+    host (the same file with its family, model and flags of that host), with the same memory."""
+    zen4 = text("proc_cpuinfo_epyc_zen4.txt")
+    zen1 = re.sub(r"(?m)^cpu family\t: .*$", "cpu family\t: 23", zen4)
+    zen1 = re.sub(r"(?m)^model\t\t: .*$", "model\t\t: 1", zen1)
+    zen1 = re.sub(r" avx512\w*", "", zen1)
+    facts = {}
+    for name, body in (("zen4", zen4), ("zen1", zen1)):
+        (tmp_path / name).write_text(body)
+        facts[name] = identity.identity_facts(cpu_root=tmp_path / "absent", proc_cpuinfo=tmp_path / name)
+    assert facts["zen4"]["cpu_model"] == facts["zen1"]["cpu_model"]
+    assert (facts["zen4"]["cpu_family"], facts["zen4"]["cpu_model_number"]) == (25, 17)
+    assert (facts["zen1"]["cpu_family"], facts["zen1"]["cpu_model_number"]) == (23, 1)
+    assert "avx512f" in facts["zen4"]["isa"] and "avx512f" not in facts["zen1"]["isa"]
+    assert ids.machine_id("vm", facts["zen4"]) != ids.machine_id("vm", facts["zen1"])
+    # the record's cpu section carries the same signature, so the report can rename old ids
+    section = cpu.collect_cpu(None, cpu_root=tmp_path / "absent", proc_cpuinfo=tmp_path / "zen1")
+    assert {k: section[field] for k, field in ids.SIGNATURE_KEYS.items()} == cpu.cpu_signature(
+        parse_proc_cpuinfo(zen1)[0]
+    )
 
 
 def test_nvidia_proc_information() -> None:

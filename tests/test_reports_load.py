@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bench.hardware import record as hardware_record
+from contract import identity as ids
+from contract.schema import MACHINE_KEY
 from contract.volatile import PYCPUINFO_RUN_KEYS, RUN_KEY, split_run
 from reports import tables
 from reports.collect import load_runs
@@ -165,3 +169,40 @@ def test_without_orjson_and_with_nan_the_standard_library_reads_the_same(tmp_pat
             load._orjson.loads(text)
     run, reason = load.load_file(tmp_path / "nan.json")
     assert run is not None and len(run.benchmarks) == len(fast.benchmarks), reason
+
+
+def _old_style(record: dict, family: int, model: int, isa: list[str]) -> dict:
+    """A hardware record as the harness wrote it before the CPU signature was in the fingerprint."""
+    facts = {k: v for k, v in record["fingerprint"].items() if k not in ids.SIGNATURE_KEYS}
+    cpu = {**record["cpu"], "family": family, "model_number": model, "isa": isa}
+    return {**record, "fingerprint": facts, "machine_id": ids.machine_id(record["hostname"], facts), "cpu": cpu}
+
+
+def test_old_ids_shared_by_two_cpus_behind_one_brand_string_are_told_apart(tmp_path: Path) -> None:
+    """Two 2-core "AMD EPYC" VMs (Zen 4 and Zen 1 hosts) once got one id; the report reads them as two
+    machines, and an old run of this machine gets the id the harness gives it now."""
+    fresh = hardware_record.collect(measure_bandwidth=False)
+    base = {**fresh, "hostname": "vm", "fingerprint": {"cpu_model": "AMD EPYC", "logical_cores": 2, "memory_gib": 24}}
+    zen4 = _old_style(base, 25, 17, ["sse2", "avx", "fma", "avx2", "avx512f", "avx512_bf16"])
+    zen1 = _old_style(base, 23, 1, ["sse2", "avx", "fma", "avx2"])
+    assert zen4["machine_id"] == zen1["machine_id"]  # the collision
+    here = _old_style(fresh, fresh["cpu"]["family"], fresh["cpu"]["model_number"], fresh["cpu"]["isa"])
+    for name, record, hours in (("zen4", zen4, 0), ("zen1", zen1, 1), ("here-old", here, 2), ("here-new", fresh, 3)):
+        run = fx.make_run("laptop", fx.BASE_TIME + timedelta(hours=hours), training=False, matmul=False)
+        run["machine_info"][MACHINE_KEY] = record
+        fx.write_json(tmp_path / f"{name}.json", run)
+    loaded = load_runs([tmp_path], progress=False)
+    by_file = {Path(r.path).stem: r.machine_id for r in loaded.runs}
+    assert by_file["zen4"] != by_file["zen1"] and zen4["machine_id"] not in by_file.values()
+    assert by_file["here-old"] == by_file["here-new"] == fresh["machine_id"]
+    assert tables.machines_table(loaded.runs).shape[1] == 3  # three machines, not two
+
+
+def test_an_id_the_harness_did_not_derive_is_kept() -> None:
+    record = {"machine_id": "my-lab-box", "hostname": "vm", "fingerprint": {"cpu_model": "X"},
+              "cpu": {"family": 6, "model_number": 143, "isa": ["avx2"]}}  # fmt: skip
+    assert ids.current_machine_id(record) == "my-lab-box"
+    current = {**record, "fingerprint": {"cpu_model": "X", "cpu_family": 6}}
+    current["machine_id"] = ids.machine_id("vm", current["fingerprint"])
+    assert ids.current_machine_id(current) == current["machine_id"]  # already has the signature
+    assert ids.current_machine_id({"hostname": "vm"}) is None

@@ -87,6 +87,21 @@ def peak_features(flags: set[str]) -> list[str]:
     return [f for f in PEAK_FEATURES if f in flags]
 
 
+def _flags(block: dict[str, str]) -> list[str]:
+    return (block.get("flags") or block.get("Features") or "").split()
+
+
+def cpu_signature(block: dict[str, str]) -> dict[str, Any]:
+    """Family, model number and vector ISA from one /proc/cpuinfo block, as the record's ``cpu``
+    section has them (contract.identity.SIGNATURE_KEYS): what tells two CPUs behind one masked brand
+    string apart."""
+    return {
+        "cpu_family": _int(block.get("cpu family")),
+        "cpu_model_number": _int(block.get("model")),
+        "isa": peak_features(set(_flags(block))),
+    }
+
+
 def parse_caches(cpu_root: Path) -> list[dict[str, Any]]:
     """Caches from sysfs: one entry per (level, type), with instance count and sharing.
 
@@ -157,7 +172,7 @@ def collect_cpu(
     text = read_text(proc_cpuinfo)
     blocks = parse_proc_cpuinfo(text) if text else []
     first = blocks[0] if blocks else {}
-    flags = set((first.get("flags") or first.get("Features") or "").split()) or set(info.get("flags") or [])
+    flags = set(_flags(first)) or set(info.get("flags") or [])
     isa = peak_features(flags)
     vendor = first.get("vendor_id") or info.get("vendor_id_raw")
     arm_part = None

@@ -1,42 +1,27 @@
-"""Machine identity: "<hostname>-<8 hex>", a readable name plus a fingerprint of stable facts.
+"""Machine identity: "<hostname>-<8 hex>", a readable name plus a fingerprint of stable facts
+(the rule itself: contract.identity).
 
 Computed cheaply at configure time (no py-cpuinfo, no CUDA initialisation) so the storage folder
 can be chosen before pytest-benchmark opens it. The fingerprint hashes facts that do not change
-between runs: CPU model, sockets and core counts, memory rounded to GiB (MemTotal moves by a few
-MiB across kernel versions) and GPU names and UUIDs from NVML (all GPUs, whatever
-CUDA_VISIBLE_DEVICES says). The facts are stored beside the id so a reader can see what it means.
+between runs: CPU model, its signature (family, model number, vector ISA: a VM's brand string is
+often masked), sockets and core counts, memory rounded to GiB (MemTotal moves by a few MiB across
+kernel versions) and GPU names and UUIDs from NVML (all GPUs, whatever CUDA_VISIBLE_DEVICES says).
+The facts are stored beside the id so a reader can see what it means.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import platform
-import re
 from pathlib import Path
 from typing import Any
 
-from bench.hardware.cpu import SYS_CPU, parse_topology
+from bench.hardware.cpu import SYS_CPU, cpu_signature, parse_topology
 from bench.hardware.memory import parse_meminfo_total
 from bench.hardware.sources import PROC_CPUINFO, parse_proc_cpuinfo, read_text
+from contract.identity import machine_id
 
 NVIDIA_PROC = Path("/proc/driver/nvidia/gpus")
-
-
-def safe_hostname(name: str) -> str:
-    """The host's short name, reduced to characters safe in a folder name."""
-    short = name.split(".")[0] or "host"
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", short).strip("-") or "host"
-
-
-def fingerprint(facts: dict[str, Any]) -> str:
-    """8 hex digits of SHA-256 over the facts in canonical JSON."""
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:8]
-
-
-def machine_id(hostname: str, facts: dict[str, Any]) -> str:
-    return f"{safe_hostname(hostname)}-{fingerprint(facts)}"
 
 
 def parse_nvidia_proc_information(text: str) -> dict[str, str]:
@@ -99,6 +84,7 @@ def identity_facts(
         **topo,
         "memory_gib": round(mem / 2**30) if mem else None,
         "gpus": gpu_facts(),
+        **cpu_signature(first),
     }
 
 

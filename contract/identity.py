@@ -1,0 +1,52 @@
+"""A machine's id, ``<hostname>-<8 hex>``: the rule the harness names machines by and the report
+reads saved runs by, kept here so both apply the same one.
+
+The fingerprint hashes facts that do not change between runs of one machine (bench.hardware.identity
+gathers them). Ids written before the CPU signature (family, model number, vector ISA) was among
+them hashed only the CPU's brand string, and cloud VMs mask that: a 2-core "AMD EPYC" guest on a
+Zen 1 host and one on a Zen 4 host shared an id, so their runs would have been compared as one
+machine's. ``current_machine_id`` gives such a run the id the harness gives that machine now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+#: The CPU signature among the fingerprint facts, with the key of each in the record's ``cpu`` section.
+SIGNATURE_KEYS = {"cpu_family": "family", "cpu_model_number": "model_number", "isa": "isa"}
+
+
+def safe_hostname(name: str) -> str:
+    """The host's short name, reduced to characters safe in a folder name."""
+    short = name.split(".")[0] or "host"
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", short).strip("-") or "host"
+
+
+def fingerprint(facts: dict[str, Any]) -> str:
+    """8 hex digits of SHA-256 over the facts in canonical JSON."""
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def machine_id(hostname: str, facts: dict[str, Any]) -> str:
+    return f"{safe_hostname(hostname)}-{fingerprint(facts)}"
+
+
+def current_machine_id(record: dict[str, Any]) -> str | None:
+    """The saved record's machine id, or the one the harness gives its machine now when the record
+    predates the CPU signature: its id was derived from hostname and fingerprint alone and its
+    ``cpu`` section knows the signature. None when the record has no id."""
+    recorded = record.get("machine_id")
+    if not recorded:
+        return None
+    facts, hostname, cpu = record.get("fingerprint"), record.get("hostname"), record.get("cpu")
+    if not (isinstance(facts, dict) and isinstance(hostname, str) and isinstance(cpu, dict)):
+        return str(recorded)
+    if any(key in facts for key in SIGNATURE_KEYS) or machine_id(hostname, facts) != recorded:
+        return str(recorded)  # already current, or an id the harness did not derive this way
+    signature = {key: cpu.get(field) for key, field in SIGNATURE_KEYS.items()}
+    if all(value is None for value in signature.values()):
+        return str(recorded)
+    return machine_id(hostname, {**facts, **signature})
