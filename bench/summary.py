@@ -174,11 +174,25 @@ def peak_lines(records: Iterable[dict[str, Any]], harness: dict[str, Any] | None
             best[point["device"]] = (point["gflops"] / peak, point, peak)
     if not best:
         return ["  no result with a rate and a known peak"]
-    return [
-        f"  {device:<8} {100 * share:5.1f} % of {peak:,.0f} GFLOP/s ({p['precision']}): {p['workload']}, "
-        f"{p['gflops']:,.0f} GFLOP/s"
-        for device, (share, p, peak) in sorted(best.items())
-    ]
+    lines = []
+    for device, (share, p, peak) in sorted(best.items()):
+        lines.append(
+            f"  {device:<8} {100 * share:5.1f} % of {peak:,.0f} GFLOP/s ({p['precision']}): {p['workload']}, "
+            f"{p['gflops']:,.0f} GFLOP/s"
+        )
+        if share > 1:
+            lines.append(f"           above 100 %: the peak is understated ({understated_because(harness, device, p)})")
+    return lines
+
+
+def understated_because(harness: dict[str, Any], device: str, point: dict[str, Any]) -> str:
+    """What a result above the nominal peak says about the peak: its formula's clock is below the
+    one the CPU ran at (a VM without cpufreq reports its base clock, not the turbo)."""
+    formulas = harness.get("peak_formulas")
+    formula = formulas.get(device, {}).get(point["precision"]) if isinstance(formulas, dict) else None
+    if device == "cpu":
+        return f"the CPU ran above the clock it was computed at: {formula}" if formula else "its clock is unknown"
+    return str(formula or "no formula recorded")
 
 
 def summary_lines(

@@ -184,6 +184,15 @@ def test_peak_lines_scale_the_cpu_peak_to_the_threads_used() -> None:
     best = 100.0 * 1032 / 1024
     assert f"{100 * best / 200:5.1f} % of 200 GFLOP/s (float32): mm n=1032" in line
     assert "no hardware record" in peak_lines([record], None)[0]
+    assert "above 100 %" not in " ".join(peak_lines([record], harness))
+    formula = "2 cores x 1996 MHz (/proc/cpuinfo cpu MHz) x 16 FLOP/cycle (2 x 128-bit FMA)"
+    turbo = {"peaks": {"cpu": {"float32": 0.5}}, "peak_formulas": {"cpu": {"float32": formula}}, "cpu": {}}
+    best_line, why = peak_lines([record], turbo)  # 2 threads of 2 cores: the whole peak, below the result
+    assert (
+        "%" in best_line
+        and why.strip()
+        == f"above 100 %: the peak is understated (the CPU ran above the clock it was computed at: {formula})"
+    )
     assert "no result" in peak_lines([record], {"peaks": {}})[0]
 
 
