@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from contract.identity import current_machine_id
 from reports.cli import main
 from tests import report_fixtures as fx
 
@@ -158,5 +159,7 @@ def test_committed_example_runs_still_render(tmp_path: Path) -> None:
     html = out.read_text()
     for section in SECTION_IDS:
         assert f'<section id="{section}">' in html
-    assert "vm-d8869f87" in html
+    record = json.loads(next(runs.rglob("*.json")).read_text())["machine_info"]["harness"]
+    assert record["machine_id"] == "vm-d8869f87"  # saved before the CPU signature was in the id ...
+    assert current_machine_id(record) in html  # ... and read under the id its machine has now
     assert "No training benchmarks found." not in html and "No study records" not in html
