@@ -1,5 +1,6 @@
 """The answers at the end of ``pytest bench``: what misalignment costs, what the framework costs
-against hand-written code, how close the best result came to the peak, where the run was saved.
+against hand-written code, how far this machine's saved runs of the same alignment study spread,
+how close the best result came to the peak, where the run was saved.
 
 pytest-benchmark's tables time whole sweeps for the interleaved benchmarks, which answers nothing;
 the answers are in the records the benchmarks wrote (``extra_info``). They are collected as each
@@ -9,6 +10,7 @@ code that touches pytest. Registered by ``bench/plugin.py``.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -26,6 +28,8 @@ _STARTED = pytest.StashKey[float]()
 
 TITLE = "torch benchmark harness: answers"
 REPORT_COMMAND = "python -m reports build {folder} --output report.html"
+#: Saved runs the rerun spread reads at most, the newest: a year of nightly runs would slow every summary.
+RERUN_FILES = 20
 
 
 # --- pure formatting ----------------------------------------------------------------------------
@@ -65,10 +69,8 @@ def penalty_lines(records: Iterable[dict[str, Any]], short: bool = False) -> lis
     ``short``) the penalty t(n)/t(baseline) with its 95 % interval for every size."""
     lines: list[str] = []
     for info in sorted((r for r in records if r.get("kind") == "alignment"), key=_series_key):
-        per_size = info.get("per_size") if isinstance(info.get("per_size"), dict) else {}
         base = info.get("baseline_n", 1024)
-        sizes = sorted((int(n), e) for n, e in per_size.items() if str(n).isdigit() and isinstance(e, dict))
-        others = [(n, e) for n, e in sizes if n != base and math.isfinite(_num(e.get("penalty")))]
+        others = _penalised_sizes(info)
         label = f"{info.get('op')} {info.get('device')} {info.get('precision')}"
         if not others:
             lines.append(f"  {label:<24} no penalties (a smoke pass, or only the baseline size)")
@@ -87,6 +89,42 @@ def penalty_lines(records: Iterable[dict[str, Any]], short: bool = False) -> lis
                 ("95% low", [f"{low:.3f}" for low, _ in ci]),
                 ("95% high", [f"{high:.3f}" for _, high in ci]),
             ],
+        )
+    return lines
+
+
+def _penalised_sizes(info: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(n, per-size entry) of every size but the baseline whose penalty is a number, by n."""
+    per_size = info.get("per_size") if isinstance(info.get("per_size"), dict) else {}
+    base = info.get("baseline_n", 1024)
+    sizes = sorted((int(n), e) for n, e in per_size.items() if str(n).isdigit() and isinstance(e, dict))
+    return [(n, e) for n, e in sizes if n != base and math.isfinite(_num(e.get("penalty")))]
+
+
+def _study_key(info: dict[str, Any]) -> tuple[str, str, str, str]:
+    """One configuration of the study: runs with another thread count answer another question."""
+    return (*_series_key(info), str(info.get("threads")))
+
+
+def rerun_lines(records: Iterable[dict[str, Any]], earlier: Sequence[dict[str, Any]]) -> list[str]:
+    """Per alignment study of this session: how far the same study (op, device, precision, threads)
+    in this machine's saved runs lands, as the largest max/min - 1 of a size's penalty. A run's
+    interval says how well it knows its own penalty; on a shared VM the host's state moves between
+    runs, and this is the figure to compare machines against."""
+    lines = []
+    for info in sorted((r for r in records if r.get("kind") == "alignment"), key=_series_key):
+        runs = [info, *(e for e in earlier if _study_key(e) == _study_key(info))]
+        by_n: dict[int, list[float]] = {}
+        for run in runs:
+            for n, entry in _penalised_sizes(run):
+                by_n.setdefault(n, []).append(_num(entry["penalty"]))
+        spreads = {n: (max(v) / min(v) - 1, min(v), max(v)) for n, v in by_n.items() if len(v) > 1 and min(v) > 0}
+        if not spreads:
+            continue
+        n, (spread, low, high) = max(spreads.items(), key=lambda item: item[1][0])
+        label = f"{info.get('op')} {info.get('device')} {info.get('precision')}"
+        lines.append(
+            f"  {label:<24} {len(runs)} runs: largest spread {100 * spread:.1f} % at n={n} ({low:.3f} .. {high:.3f})"
         )
     return lines
 
@@ -201,12 +239,20 @@ def summary_lines(
     saved: str | None,
     folder: str | None = None,
     short: bool = False,
+    earlier: Sequence[dict[str, Any]] = (),
+    skipped: Sequence[str] = (),
 ) -> list[str]:
-    """The whole summary: sections that have something to say, the saved file, the report command."""
+    """The whole summary: sections that have something to say, the saved file, the report command.
+    ``earlier``: alignment records of this machine's other saved runs; ``skipped``: files among them
+    that could not be read, each with its reason."""
     lines: list[str] = []
     penalties = penalty_lines(records, short)
     if penalties:
         lines += ["misalignment: penalty t(n)/t(1024), 95% interval (interleaved rounds)", *penalties]
+    reruns = rerun_lines(records, earlier)
+    if reruns or skipped:
+        lines += ["rerun spread: the same study in this machine's saved runs (max/min - 1 of a size's penalty)"]
+        lines += [*reruns, *(f"  skipped {reason}" for reason in skipped)]
     ratios = ratio_lines(records, short)
     if ratios:
         lines += ["framework cost: scratch/framework step time by depth, 95% interval (interleaved rounds)", *ratios]
@@ -271,6 +317,32 @@ def saved_files(config: pytest.Config) -> tuple[str | None, str | None]:
     return (_shown(Path(name)), _shown(Path(name))) if isinstance(name, str) else (None, None)
 
 
+def saved_studies(
+    folder: Path, exclude: Path | None, limit: int = RERUN_FILES
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The timed alignment records of the newest ``limit`` runs saved in ``folder`` (this machine's)
+    other than ``exclude``, and ``"<file>: <why>"`` for each file that could not be read."""
+    files = [p for p in folder.rglob("*.json") if exclude is None or p.resolve() != exclude.resolve()]
+    files = sorted(files, key=lambda p: (p.stat().st_mtime, p.name))[-limit:]
+    studies: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for path in files:
+        try:
+            benchmarks = json.loads(path.read_text())["benchmarks"]
+            infos = [b.get("extra_info") for b in benchmarks]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            skipped.append(f"{_shown(path)}: not a readable saved run ({type(exc).__name__})")
+            continue
+        studies += [
+            i
+            for i in infos
+            if isinstance(i, dict)
+            and i.get("kind") == "alignment"
+            and (i.get("timing") if isinstance(i.get("timing"), dict) else {}).get("clock") != "disabled"
+        ]
+    return studies, skipped
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     records = config.stash.get(_RECORDS, [])
     if not records:
@@ -282,7 +354,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     harness = config.stash.get(_SAVED, {}).get("harness")
     saved, folder = saved_files(config)
-    lines = summary_lines(records, harness, saved, folder, short=config.getoption("verbose") < 0)
+    earlier, skipped = (
+        saved_studies(Path(folder), Path(saved)) if saved and folder and Path(folder).is_dir() else ([], [])
+    )
+    lines = summary_lines(records, harness, saved, folder, config.getoption("verbose") < 0, earlier, skipped)
     if lines:
         terminalreporter.section(TITLE)
         for line in lines:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from bench.summary import TITLE, interval, peak_lines, penalty_lines, ratio_lines, stop_note, summary_lines
+from bench.summary import (
+    TITLE,
+    interval,
+    peak_lines,
+    penalty_lines,
+    ratio_lines,
+    rerun_lines,
+    saved_studies,
+    stop_note,
+    summary_lines,
+)
 from tests.support import TINY_BUDGET, run_session, saved_runs
 
 #: The smallest session that writes every kind the summary reads: an alignment study per op, one
@@ -126,6 +137,56 @@ def alignment(op: str, penalties: dict[int, tuple[float, float, float]]) -> dict
             for n, (p, lo, hi) in penalties.items()
         },
     }
+
+
+def test_rerun_lines_give_the_largest_spread_over_runs_of_the_same_study() -> None:
+    now = alignment("mv", {1024: (1.0, 1.0, 1.0), 1025: (1.08, 1.07, 1.09), 1032: (1.00, 0.99, 1.01)})
+    before = alignment("mv", {1024: (1.0, 1.0, 1.0), 1025: (1.01, 1.0, 1.02), 1032: (1.02, 1.01, 1.03)})
+    other_threads = {**alignment("mv", {1025: (2.0, 2.0, 2.0)}), "threads": 1}
+    other_op = alignment("mm", {1025: (3.0, 3.0, 3.0)})
+    (line,) = rerun_lines([now], [before, other_threads, other_op])
+    assert " ".join(line.split()) == "mv cpu float32 2 runs: largest spread 6.9 % at n=1025 (1.010 .. 1.080)"
+    assert rerun_lines([now], [other_threads, other_op]) == []  # nothing to compare with
+    assert rerun_lines([now], []) == []
+
+
+def test_saved_studies_read_the_machine_folder_and_name_what_they_skip(session: tuple[str, Path], tmp_path) -> None:
+    _, storage = session
+    (saved,) = saved_runs(storage)
+    copy = tmp_path / "machine" / "a" / "0001_x.json"
+    copy.parent.mkdir(parents=True)
+    shutil.copy(saved, copy)
+    (tmp_path / "machine" / "a" / "0002_cut.json").write_text(saved.read_text()[:500])
+    studies, skipped = saved_studies(tmp_path / "machine", exclude=None)
+    assert sorted(i["op"] for i in studies) == ["mm", "mv"]
+    assert len(skipped) == 1 and "0002_cut.json: not a readable saved run (JSONDecodeError)" in skipped[0]
+    assert saved_studies(tmp_path / "machine", exclude=copy)[0] == []  # the run just saved is not "earlier"
+
+
+def test_a_second_saved_run_prints_the_rerun_spread(session: tuple[str, Path], tmp_path: Path) -> None:
+    """A real session saving beside an earlier run of this machine (and a damaged file)."""
+    _, storage = session
+    (saved,) = saved_runs(storage)
+    earlier = tmp_path / saved.relative_to(storage)  # the machine's folder, as the harness nests it
+    earlier.parent.mkdir(parents=True)
+    shutil.copy(saved, earlier)
+    (earlier.parent / "0000_damaged.json").write_text("{")
+    proc = run_session(
+        "bench/kernels",
+        "-k",
+        "test_alignment and mv",
+        "--benchmark-autosave",
+        f"--benchmark-storage=file://{tmp_path}",
+        "--bench-devices=cpu",
+        "--bench-sizes=1024,1025,1032",
+        *TINY_BUDGET,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = proc.stdout[proc.stdout.index(TITLE) :]
+    assert "rerun spread: the same study in this machine's saved runs" in summary
+    assert re.search(r"mv cpu float32\s+2 runs: largest spread \d+\.\d % at n=10(25|32)", summary)
+    assert "0000_damaged.json: not a readable saved run" in summary
+    assert "mm cpu float32" not in summary.split("rerun spread")[1].split("saved:")[0]  # mm was not rerun
 
 
 def test_penalty_lines_name_the_worst_size_and_skip_the_baseline() -> None:
