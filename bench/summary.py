@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bench.hardware.storage import storage_folder
 from contract.peaks import usable_peak
 from contract.schema import STOP_PRECISE
 
@@ -305,9 +306,9 @@ def saved_files(config: pytest.Config) -> tuple[str | None, str | None]:
     """
     if _SAVED not in config.stash:
         return None, None
-    storage = str(getattr(config.option, "benchmark_storage", "") or "")
-    if storage.startswith("file://") and (config.getoption("benchmark_autosave") or config.getoption("benchmark_save")):
-        folder = Path(storage.removeprefix("file://"))
+    storage = storage_folder(str(getattr(config.option, "benchmark_storage", "") or ""))
+    if storage and (config.getoption("benchmark_autosave") or config.getoption("benchmark_save")):
+        folder = Path(storage)
         folder = folder if folder.is_absolute() else Path(config.invocation_params.dir) / folder
         started = config.stash.get(_STARTED, 0.0)
         fresh = [p for p in folder.rglob("*.json") if p.stat().st_mtime >= started - 1] if folder.is_dir() else []

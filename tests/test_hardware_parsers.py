@@ -263,6 +263,13 @@ def test_every_file_storage_gets_the_machine_folder() -> None:
     assert storage.per_machine_storage("vm-1", "elasticsearch+http://host:9200/bench/run") is None
 
 
+def test_a_file_storage_is_a_folder_with_or_without_its_scheme() -> None:
+    assert storage.storage_folder("file://./.benchmarks/vm-1") == "./.benchmarks/vm-1"
+    assert storage.storage_folder("/tmp/runs/vm-1") == "/tmp/runs/vm-1"
+    assert storage.storage_folder("elasticsearch+http://host:9200/bench/run") is None
+    assert storage.storage_folder("") is None
+
+
 def test_cpu_pressure_counter_is_read_from_the_psi_format():
     from bench.hardware.readings import parse_pressure_total_us
 

@@ -176,13 +176,15 @@ def test_a_second_saved_run_prints_the_rerun_spread(session: tuple[str, Path], t
         "-k",
         "test_alignment and mv",
         "--benchmark-autosave",
-        f"--benchmark-storage=file://{tmp_path}",
+        f"--benchmark-storage={tmp_path}",  # a plain path, as pytest-benchmark also takes it
         "--bench-devices=cpu",
         "--bench-sizes=1024,1025,1032",
         *TINY_BUDGET,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = proc.stdout[proc.stdout.index(TITLE) :]
+    (new,) = set(saved_runs(tmp_path)) - {earlier, earlier.parent / "0000_damaged.json"}
+    assert f"saved: {new}" in summary
     assert "rerun spread: the same study in this machine's saved runs" in summary
     assert re.search(r"mv cpu float32\s+2 runs: largest spread \d+\.\d % at n=10(25|32)", summary)
     assert "0000_damaged.json: not a readable saved run" in summary

@@ -27,6 +27,13 @@ def per_machine_storage(machine_id: str, base: str = DEFAULT_STORAGE) -> str | N
     return f"{scheme}{stripped.rstrip('/')}/{machine_id}"
 
 
+def storage_folder(value: str) -> str | None:
+    """The folder of a file storage, ``file://PATH`` or a plain path as pytest-benchmark takes both;
+    None for any other scheme (elasticsearch)."""
+    path = value[len(FILE_SCHEME) :] if value.startswith(FILE_SCHEME) else value
+    return None if not path or "://" in path else path
+
+
 def configure_storage(config: Any, machine_id: str) -> str | None:
     """Point pytest-benchmark's storage, given or default, at the machine's folder under it;
     return the new URI (or None when left as it was)."""
