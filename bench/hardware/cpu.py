@@ -92,9 +92,9 @@ def _flags(block: dict[str, str]) -> list[str]:
 
 
 def cpu_signature(block: dict[str, str]) -> dict[str, Any]:
-    """Family, model number and vector ISA from one /proc/cpuinfo block, as the record's ``cpu``
-    section has them (contract.identity.SIGNATURE_KEYS): what tells two CPUs behind one masked brand
-    string apart."""
+    """Family, model number and vector ISA from one /proc/cpuinfo block: what tells two CPUs behind
+    one masked brand string apart. ``collect_cpu`` reads the record's ``cpu`` section through it, so
+    that section carries the same values (contract.identity.SIGNATURE_KEYS)."""
     return {
         "cpu_family": _int(block.get("cpu family")),
         "cpu_model_number": _int(block.get("model")),
@@ -172,15 +172,15 @@ def collect_cpu(
     text = read_text(proc_cpuinfo)
     blocks = parse_proc_cpuinfo(text) if text else []
     first = blocks[0] if blocks else {}
-    flags = set(_flags(first)) or set(info.get("flags") or [])
-    isa = peak_features(flags)
+    signature = cpu_signature(first)  # what the machine's id hashes too (bench.hardware.identity)
+    isa = signature["isa"] if _flags(first) else peak_features(set(info.get("flags") or []))
     vendor = first.get("vendor_id") or info.get("vendor_id_raw")
     arm_part = None
     if "CPU implementer" in first and "CPU part" in first:
         arm_part = (int(first["CPU implementer"], 16), int(first["CPU part"], 16))
         vendor = vendor or {0x41: "ARM", 0x61: "Apple", 0xC0: "Ampere", 0x4E: "NVIDIA"}.get(arm_part[0])
-    family = _int(first.get("cpu family")) if "cpu family" in first else info.get("family")
-    model_num = _int(first.get("model")) if "model" in first else info.get("model")
+    family = signature["cpu_family"] if "cpu family" in first else info.get("family")
+    model_num = signature["cpu_model_number"] if "model" in first else info.get("model")
     brand = first.get("model name") or info.get("brand_raw") or (ARM_PARTS.get(arm_part) if arm_part else None)
     brand = brand or platform.processor() or None
     if not brand:
