@@ -65,14 +65,23 @@ def _series_key(info: dict[str, Any]) -> tuple[str, str, str]:
     return str(info.get("op")), str(info.get("device")), str(info.get("precision"))
 
 
+def _alignment_studies(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The session's alignment study records, by op, device and precision."""
+    return sorted((r for r in records if r.get("kind") == "alignment"), key=_series_key)
+
+
+def _label(info: dict[str, Any]) -> str:
+    return f"{info.get('op')} {info.get('device')} {info.get('precision')}"
+
+
 def penalty_lines(records: Iterable[dict[str, Any]], short: bool = False) -> list[str]:
     """Per op/device/precision of the interleaved alignment study: the worst size, and (unless
     ``short``) the penalty t(n)/t(baseline) with its 95 % interval for every size."""
     lines: list[str] = []
-    for info in sorted((r for r in records if r.get("kind") == "alignment"), key=_series_key):
+    for info in _alignment_studies(records):
         base = info.get("baseline_n", 1024)
         others = _penalised_sizes(info)
-        label = f"{info.get('op')} {info.get('device')} {info.get('precision')}"
+        label = _label(info)
         if not others:
             lines.append(f"  {label:<24} no penalties (a smoke pass, or only the baseline size)")
             continue
@@ -113,7 +122,7 @@ def rerun_lines(records: Iterable[dict[str, Any]], earlier: Sequence[dict[str, A
     interval says how well it knows its own penalty; on a shared VM the host's state moves between
     runs, and this is the figure to compare machines against."""
     lines = []
-    for info in sorted((r for r in records if r.get("kind") == "alignment"), key=_series_key):
+    for info in _alignment_studies(records):
         runs = [info, *(e for e in earlier if _study_key(e) == _study_key(info))]
         by_n: dict[int, list[float]] = {}
         for run in runs:
@@ -123,9 +132,9 @@ def rerun_lines(records: Iterable[dict[str, Any]], earlier: Sequence[dict[str, A
         if not spreads:
             continue
         n, (spread, low, high) = max(spreads.items(), key=lambda item: item[1][0])
-        label = f"{info.get('op')} {info.get('device')} {info.get('precision')}"
         lines.append(
-            f"  {label:<24} {len(runs)} runs: largest spread {100 * spread:.1f} % at n={n} ({low:.3f} .. {high:.3f})"
+            f"  {_label(info):<24} {len(runs)} runs: largest spread {100 * spread:.1f} % at n={n} "
+            f"({low:.3f} .. {high:.3f})"
         )
     return lines
 
