@@ -315,7 +315,8 @@ def saved_files(config: pytest.Config) -> tuple[str | None, str | None]:
     """
     if _SAVED not in config.stash:
         return None, None
-    storage = storage_folder(str(getattr(config.option, "benchmark_storage", "") or ""))
+    value = getattr(config.option, "benchmark_storage", None)
+    storage = storage_folder(str(value)) if value else None
     if storage and (config.getoption("benchmark_autosave") or config.getoption("benchmark_save")):
         folder = Path(storage)
         folder = folder if folder.is_absolute() else Path(config.invocation_params.dir) / folder

@@ -258,6 +258,8 @@ def test_every_file_storage_gets_the_machine_folder() -> None:
     assert storage.per_machine_storage("vm-1234abcd") == "file://./.benchmarks/vm-1234abcd"
     assert storage.per_machine_storage("vm-1", "file:///shared/runs/") == "file:///shared/runs/vm-1"
     assert storage.per_machine_storage("vm-1", "runs") == "runs/vm-1"
+    assert storage.per_machine_storage("vm-1", "file://") == "file://./vm-1"  # not /vm-1 at the root
+    assert storage.per_machine_storage("vm-1", "file:///") == "file:///vm-1"
     assert storage.per_machine_storage("vm-1", "/shared/runs/vm-1") is None  # already the machine's folder
     assert storage.per_machine_storage("vm-1", "file://./.benchmarks/vm-1/") is None
     assert storage.per_machine_storage("vm-1", "elasticsearch+http://host:9200/bench/run") is None
@@ -267,7 +269,8 @@ def test_a_file_storage_is_a_folder_with_or_without_its_scheme() -> None:
     assert storage.storage_folder("file://./.benchmarks/vm-1") == "./.benchmarks/vm-1"
     assert storage.storage_folder("/tmp/runs/vm-1") == "/tmp/runs/vm-1"
     assert storage.storage_folder("elasticsearch+http://host:9200/bench/run") is None
-    assert storage.storage_folder("") is None
+    assert storage.storage_folder("") == "."  # pytest-benchmark's Path(""): the current folder
+    assert storage.storage_folder("file://") == "."
 
 
 def test_cpu_pressure_counter_is_read_from_the_psi_format():

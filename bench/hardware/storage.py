@@ -18,20 +18,21 @@ FILE_SCHEME = "file://"
 def per_machine_storage(machine_id: str, base: str = DEFAULT_STORAGE) -> str | None:
     """``base`` with the machine's folder appended, or None when it must stay as it is: a storage
     that is not a folder (elasticsearch) or one that already is this machine's folder."""
-    scheme, path = (FILE_SCHEME, base[len(FILE_SCHEME) :]) if base.startswith(FILE_SCHEME) else ("", base)
-    if "://" in path:
+    folder = storage_folder(base)
+    if folder is None:
         return None
-    stripped = path.rstrip("/") or path
-    if PurePosixPath(stripped).name == machine_id:
+    trimmed = folder.rstrip("/") or "/"
+    if PurePosixPath(trimmed).name == machine_id:
         return None
-    return f"{scheme}{stripped.rstrip('/')}/{machine_id}"
+    scheme = FILE_SCHEME if base.startswith(FILE_SCHEME) else ""
+    return f"{scheme}{trimmed.rstrip('/')}/{machine_id}"
 
 
 def storage_folder(value: str) -> str | None:
-    """The folder of a file storage, ``file://PATH`` or a plain path as pytest-benchmark takes both;
-    None for any other scheme (elasticsearch)."""
+    """The folder of a file storage, ``file://PATH`` or a plain path as pytest-benchmark takes both
+    (an empty path is its current folder); None for any other scheme (elasticsearch)."""
     path = value[len(FILE_SCHEME) :] if value.startswith(FILE_SCHEME) else value
-    return None if not path or "://" in path else path
+    return None if "://" in path else path or "."
 
 
 def configure_storage(config: Any, machine_id: str) -> str | None:
