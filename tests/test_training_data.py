@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gzip
 import struct
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 
 from bench.training.batches import LoaderBatches, TensorBatches, make_batches
-from bench.training.data import RAW_FILES, load_dataset, load_fashion_mnist, synthetic_dataset
+from bench.training.data import RAW_FILES, load_dataset, load_fashion_mnist, readable_root, synthetic_dataset
 from bench.training.models import init_params
 from bench.training.runner import steps_to_epoch_end
 from bench.training.step import build_trainer, evaluate
@@ -70,6 +71,18 @@ def test_fashion_mnist_files_load_through_torchvision(tmp_path: Path, compress: 
         assert sorted(p.name for p in (tmp_path / "FashionMNIST" / "raw").iterdir()) == sorted(
             f"{n}.gz" for n in RAW_FILES
         )
+
+
+def test_a_decompressed_copy_is_removed_once_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_fashion_root(tmp_path / "data", compress=True)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where TemporaryDirectory puts its copy
+    with readable_root(tmp_path / "data") as readable:
+        assert readable.parent == scratch and (readable / "FashionMNIST" / "raw" / RAW_FILES[0]).is_file()
+    assert not readable.exists()
+    load_fashion_mnist(tmp_path / "data")
+    assert list(scratch.iterdir()) == []
 
 
 def test_missing_fashion_mnist_is_a_clear_error(tmp_path: Path) -> None:

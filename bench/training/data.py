@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -94,37 +96,35 @@ def load_fashion_mnist(root: str | Path) -> Dataset:
     """Read the IDX files through ``torchvision.datasets.FashionMNIST(download=False)``."""
     from torchvision.datasets import FashionMNIST  # torchvision is only needed for real data
 
-    readable = readable_root(Path(root))
-    splits = [FashionMNIST(str(readable), train=train, download=False) for train in (True, False)]
+    with readable_root(Path(root)) as readable:  # torchvision reads the files into memory here
+        splits = [FashionMNIST(str(readable), train=train, download=False) for train in (True, False)]
     (train_x, train_y), (val_x, val_y) = ((s.data.unsqueeze(1).float().div_(255), s.targets.long()) for s in splits)
     return Dataset("fashion-mnist", str(root), train_x, train_y, val_x, val_y)
 
 
-def readable_root(root: Path) -> Path:
+@contextmanager
+def readable_root(root: Path) -> Iterator[Path]:
     """A root torchvision can read: ``root`` itself when the raw files are uncompressed, else a
-    temporary copy with the ``.gz`` files decompressed (the data folder itself is never written)."""
+    temporary copy with the ``.gz`` files decompressed, removed once read (the data folder itself
+    is never written, and no session leaves its 55 MB copy behind)."""
     raw = root / "FashionMNIST" / "raw"
     if all((raw / name).is_file() for name in RAW_FILES):
-        return root
-    if all((raw / f"{name}.gz").is_file() for name in RAW_FILES):
-        return _decompressed_copy(str(raw))
-    missing = [name for name in RAW_FILES if not (raw / name).is_file() and not (raw / f"{name}.gz").is_file()]
-    raise FileNotFoundError(
-        f"Fashion-MNIST not found under {root}: expected {raw}/<name>[.gz] for {', '.join(RAW_FILES)}; "
-        f"missing {', '.join(missing)}. Download it once with torchvision (download=True) on a machine with "
-        "internet, or drop --bench-data-root / FASHION_MNIST_ROOT to use the synthetic set."
-    )
-
-
-@lru_cache(maxsize=4)
-def _decompressed_copy(raw: str) -> Path:
-    copy = Path(tempfile.mkdtemp(prefix="bench-fashion-mnist-"))
-    target = copy / "FashionMNIST" / "raw"
-    target.mkdir(parents=True)
-    for name in RAW_FILES:
-        with gzip.open(Path(raw) / f"{name}.gz", "rb") as src, open(target / name, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-    return copy
+        yield root
+        return
+    if not all((raw / f"{name}.gz").is_file() for name in RAW_FILES):
+        missing = [name for name in RAW_FILES if not (raw / name).is_file() and not (raw / f"{name}.gz").is_file()]
+        raise FileNotFoundError(
+            f"Fashion-MNIST not found under {root}: expected {raw}/<name>[.gz] for {', '.join(RAW_FILES)}; "
+            f"missing {', '.join(missing)}. Download it once with torchvision (download=True) on a machine with "
+            "internet, or drop --bench-data-root / FASHION_MNIST_ROOT to use the synthetic set."
+        )
+    with tempfile.TemporaryDirectory(prefix="bench-fashion-mnist-") as copy:
+        target = Path(copy) / "FashionMNIST" / "raw"
+        target.mkdir(parents=True)
+        for name in RAW_FILES:
+            with gzip.open(raw / f"{name}.gz", "rb") as src, open(target / name, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        yield Path(copy)
 
 
 @lru_cache(maxsize=2)
