@@ -34,10 +34,34 @@ def machine_id(hostname: str, facts: dict[str, Any]) -> str:
     return f"{safe_hostname(hostname)}-{fingerprint(facts)}"
 
 
+X86 = frozenset({"x86_64", "amd64", "i386", "i486", "i586", "i686", "x86"})
+
+
+def _signature_then(record: dict[str, Any], facts: dict[str, Any], cpu: dict[str, Any]) -> dict[str, Any] | None:
+    """The signature the harness hashes now for the machine an old record describes, or None where
+    the record cannot tell. The harness reads it from /proc/cpuinfo alone; the record's ``cpu``
+    section fills gaps from py-cpuinfo, so its values are the signature only where /proc/cpuinfo
+    has those lines: x86 Linux has all three, ARM Linux only the flags ("Features"), and no other
+    system has the file (nothing: the harness hashes None, None, [])."""
+    software = record.get("software")
+    system = str(software.get("os") or "").split(" ")[0] if isinstance(software, dict) else ""
+    arch = str(facts.get("arch") or cpu.get("arch") or "").lower()
+    if system and system != "Linux":
+        return {"cpu_family": None, "cpu_model_number": None, "isa": []}
+    if system != "Linux":
+        return None
+    if arch in X86 and cpu.get("family") is not None:
+        return {key: cpu.get(field) for key, field in SIGNATURE_KEYS.items()}
+    if arch in ("aarch64", "arm64") or arch.startswith("arm"):
+        return {"cpu_family": None, "cpu_model_number": None, "isa": cpu.get("isa") or []}
+    return None
+
+
 def current_machine_id(record: dict[str, Any]) -> str | None:
     """The saved record's machine id, or the one the harness gives its machine now when the record
-    predates the CPU signature: its id was derived from hostname and fingerprint alone and its
-    ``cpu`` section knows the signature. None when the record has no id."""
+    predates the CPU signature: its id was derived from hostname and fingerprint alone, and its
+    system, architecture and ``cpu`` section tell what signature the harness reads there now. None
+    when the record has no id."""
     recorded = record.get("machine_id")
     if not recorded:
         return None
@@ -46,7 +70,5 @@ def current_machine_id(record: dict[str, Any]) -> str | None:
         return str(recorded)
     if any(key in facts for key in SIGNATURE_KEYS) or machine_id(hostname, facts) != recorded:
         return str(recorded)  # already current, or an id the harness did not derive this way
-    signature = {key: cpu.get(field) for key, field in SIGNATURE_KEYS.items()}
-    if all(value is None for value in signature.values()):
-        return str(recorded)
-    return machine_id(hostname, {**facts, **signature})
+    signature = _signature_then(record, facts, cpu)
+    return str(recorded) if signature is None else machine_id(hostname, {**facts, **signature})

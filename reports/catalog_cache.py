@@ -22,7 +22,7 @@ from reports.catalog import Entry
 from reports.load import read_json
 
 #: Bump when an Entry or the way it is derived from a run changes: older caches are then ignored.
-CACHE_VERSION = 2  # 2: machine ids as contract.identity.current_machine_id gives them
+CACHE_VERSION = 3  # 2: machine ids as contract.identity.current_machine_id gives them; 3: its ARM/macOS rule
 ENV = "BENCH_REPORT_CACHE"
 EDGE = 4096  # bytes read at each end of a file for its checksum
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import re
 from pathlib import Path
 
@@ -237,6 +238,44 @@ def test_identity_tells_cpus_behind_one_masked_brand_string_apart(tmp_path: Path
     assert {k: section[field] for k, field in ids.SIGNATURE_KEYS.items()} == cpu.cpu_signature(
         parse_proc_cpuinfo(zen1)[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("system", "arch", "cpuinfo"),
+    [
+        ("Linux", "x86_64", "proc_cpuinfo_epyc_zen4.txt"),
+        ("Linux", "aarch64", "proc_cpuinfo_neoverse_v2.txt"),  # no "cpu family" or "model" lines
+        ("Darwin", "x86_64", None),  # no /proc/cpuinfo at all
+    ],
+)
+def test_an_old_id_becomes_the_id_the_harness_gives_that_machine_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system: str, arch: str, cpuinfo: str | None
+) -> None:
+    """The id hashes /proc/cpuinfo alone; the record's cpu section fills its gaps from py-cpuinfo
+    (family and model on ARM, everything on macOS). Renaming an old run must follow the id."""
+    monkeypatch.setattr(platform, "machine", lambda: arch)
+    proc = tmp_path / "cpuinfo"
+    if cpuinfo:
+        proc.write_text(text(cpuinfo))
+    pycpuinfo = {"family": 6, "model": 158, "flags": ["sse2", "avx", "fma", "avx2"], "brand_raw": "CPU"}
+    facts = identity.identity_facts(cpu_root=tmp_path / "absent", proc_cpuinfo=proc, meminfo=tmp_path / "absent")
+    section = cpu.collect_cpu(pycpuinfo, cpu_root=tmp_path / "absent", proc_cpuinfo=proc)
+    old_facts = {k: v for k, v in facts.items() if k not in ids.SIGNATURE_KEYS}
+    old = {
+        "machine_id": ids.machine_id("box", old_facts),
+        "hostname": "box",
+        "fingerprint": old_facts,
+        "cpu": section,
+        "software": {"os": f"{system} 6.1.0"},
+    }
+    assert ids.current_machine_id(old) == ids.machine_id("box", facts)
+    if system == "Linux" and arch == "aarch64":
+        assert section["family"] == 6 and facts["cpu_family"] is None  # the gap the upgrade must not fill
+    # where the record cannot tell what the harness reads (no system, an unknown architecture), the id stays
+    assert ids.current_machine_id({**old, "software": {}}) == old["machine_id"]
+    riscv = {**old, "fingerprint": {**old_facts, "arch": "riscv64"}, "cpu": {**section, "arch": "riscv64"}}
+    riscv["machine_id"] = ids.machine_id("box", riscv["fingerprint"])
+    assert ids.current_machine_id({**riscv, "software": {"os": "Linux 6.1"}}) == riscv["machine_id"]
 
 
 def test_nvidia_proc_information() -> None:

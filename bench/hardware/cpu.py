@@ -94,7 +94,8 @@ def _flags(block: dict[str, str]) -> list[str]:
 def cpu_signature(block: dict[str, str]) -> dict[str, Any]:
     """Family, model number and vector ISA from one /proc/cpuinfo block: what tells two CPUs behind
     one masked brand string apart. ``collect_cpu`` reads the record's ``cpu`` section through it, so
-    that section carries the same values (contract.identity.SIGNATURE_KEYS)."""
+    that section carries the same values where /proc/cpuinfo has the lines (it fills the gaps from
+    py-cpuinfo; contract.identity.current_machine_id knows which)."""
     return {
         "cpu_family": _int(block.get("cpu family")),
         "cpu_model_number": _int(block.get("model")),
