@@ -22,6 +22,7 @@ import pytest
 from bench.hardware.storage import storage_folder
 from contract.peaks import usable_peak
 from contract.schema import STOP_PRECISE
+from contract.stats import RERUN_RUNS, spread
 
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 _SAVED = pytest.StashKey[dict[str, Any]]()
@@ -111,30 +112,36 @@ def _penalised_sizes(info: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     return [(n, e) for n, e in sizes if n != base and math.isfinite(_num(e.get("penalty")))]
 
 
-def _study_key(info: dict[str, Any]) -> tuple[str, str, str, str]:
-    """One configuration of the study: runs with another thread count answer another question."""
-    return (*_series_key(info), str(info.get("threads")))
+def _study_key(info: dict[str, Any]) -> tuple[str, ...]:
+    """One configuration of the study: runs with another thread count, or another model behind the
+    same device name (``cuda:0`` under another CUDA_VISIBLE_DEVICES), answer another question."""
+    return (*_series_key(info), str(info.get("device_name")), str(info.get("threads")))
 
 
 def rerun_lines(records: Iterable[dict[str, Any]], earlier: Sequence[dict[str, Any]]) -> list[str]:
-    """Per alignment study of this session: how far the same study (op, device, precision, threads)
-    in this machine's saved runs lands, as the largest max/min - 1 of a size's penalty. A run's
-    interval says how well it knows its own penalty; on a shared VM the host's state moves between
-    runs, and this is the figure to compare machines against."""
+    """Per alignment study of this session: how far the same study (op, device and its model,
+    precision, threads) lands over its newest ``RERUN_RUNS`` runs on this machine, this one
+    included (``earlier``: oldest first), as the largest max/min - 1 of a size this run measured.
+    A run's interval says how well it knows its own penalty; on a shared VM the host's state moves
+    between runs, and this is the figure to compare machines against."""
     lines = []
     for info in _alignment_studies(records):
-        runs = [info, *(e for e in earlier if _study_key(e) == _study_key(info))]
-        by_n: dict[int, list[float]] = {}
-        for run in runs:
+        own = dict(_penalised_sizes(info))
+        same = [e for e in earlier if _study_key(e) == _study_key(info)][-(RERUN_RUNS - 1) :]
+        by_n = {n: [_num(entry["penalty"])] for n, entry in own.items()}
+        for run in same:
             for n, entry in _penalised_sizes(run):
-                by_n.setdefault(n, []).append(_num(entry["penalty"]))
-        spreads = {n: (max(v) / min(v) - 1, min(v), max(v)) for n, v in by_n.items() if len(v) > 1 and min(v) > 0}
+                if n in by_n:
+                    by_n[n].append(_num(entry["penalty"]))
+        spreads = {n: spread(v) for n, v in by_n.items()}
+        spreads = {n: s for n, s in spreads.items() if math.isfinite(s)}
         if not spreads:
             continue
-        n, (spread, low, high) = max(spreads.items(), key=lambda item: item[1][0])
+        n = max(spreads, key=lambda size: spreads[size])
+        values = by_n[n]
         lines.append(
-            f"  {_label(info):<24} {len(runs)} runs: largest spread {100 * spread:.1f} % at n={n} "
-            f"({low:.3f} .. {high:.3f})"
+            f"  {_label(info):<24} {len(values)} runs: largest spread {100 * spreads[n]:.1f} % at n={n} "
+            f"({min(values):.3f} .. {max(values):.3f})"
         )
     return lines
 
@@ -332,26 +339,27 @@ def saved_studies(
     folder: Path, exclude: Path | None, limit: int = RERUN_FILES
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The timed alignment records of the newest ``limit`` runs saved in ``folder`` (this machine's)
-    other than ``exclude``, and ``"<file>: <why>"`` for each file that could not be read."""
+    other than ``exclude``, oldest run first, and ``"<file>: <why>"`` for each file that could not be read."""
     files = [p for p in folder.rglob("*.json") if exclude is None or p.resolve() != exclude.resolve()]
     files = sorted(files, key=lambda p: (p.stat().st_mtime, p.name))[-limit:]
-    studies: list[dict[str, Any]] = []
+    dated: list[tuple[str, int, dict[str, Any]]] = []
     skipped: list[str] = []
-    for path in files:
+    for order, path in enumerate(files):
         try:
-            benchmarks = json.loads(path.read_text())["benchmarks"]
-            infos = [b.get("extra_info") for b in benchmarks]
+            doc = json.loads(path.read_text())
+            infos = [b.get("extra_info") for b in doc["benchmarks"]]
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
             skipped.append(f"{_shown(path)}: not a readable saved run ({type(exc).__name__})")
             continue
-        studies += [
-            i
+        when = str(doc.get("datetime") or "")  # a copy without -p gets new mtimes, not a new datetime
+        dated += [
+            (when, order, i)
             for i in infos
             if isinstance(i, dict)
             and i.get("kind") == "alignment"
             and (i.get("timing") if isinstance(i.get("timing"), dict) else {}).get("clock") != "disabled"
         ]
-    return studies, skipped
+    return [i for _, _, i in sorted(dated, key=lambda item: item[:2])], skipped
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -16,6 +16,9 @@ import numpy as np
 DEFAULT_RESAMPLES = 2000
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_SEED = 20240611
+#: A rerun spread is taken over a study's newest runs on a machine, this many at most (the newest
+#: included), in the report and the terminal alike: old enough runs describe another state of the machine.
+RERUN_RUNS = 10
 
 
 @dataclass(frozen=True)
@@ -208,3 +211,11 @@ def mean_difference_interval(a: Sequence[float | None], b: Sequence[float | None
     df = (va + vb) ** 2 / (va**2 / (xs.size - 1) + vb**2 / (ys.size - 1))
     half = t_quantile(max(1, math.floor(df))) * math.sqrt(va + vb)
     return diff, diff - half, diff + half
+
+
+def spread(values: Sequence[float]) -> float:
+    """max/min - 1: how far apart the same figure landed over reruns (NaN below two positive values)."""
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < 2 or min(finite) <= 0:
+        return math.nan
+    return max(finite) / min(finite) - 1

@@ -18,7 +18,7 @@ import pandas as pd
 from contract.arithmetic import baseline_size
 from contract.peaks import core_share
 from contract.schema import STOPPED_SHORT
-from contract.stats import ratio_of_medians
+from contract.stats import RERUN_RUNS, ratio_of_medians, spread
 from reports import workloads
 from reports.catalog import Entry
 from reports.frame import KIND_OTHER, LAUNCH_BOUND_MARK, latest, num, text, training_groups
@@ -249,27 +249,33 @@ def penalty_rows(results: pd.DataFrame) -> pd.DataFrame:
                "penalty_hi", "source", *ALIGNMENT_TIMING_COLUMNS, "reruns", "rerun_spread"]  # fmt: skip
     if not parts:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(parts, ignore_index=True).merge(rerun_spread(results, keys), how="left", on=[*keys, "threads", "n"])
+    spreads = rerun_spread(results, keys)
+    out = pd.concat(parts, ignore_index=True).merge(spreads, how="left", on=[*keys, "device_name", "threads", "n"])
     out.loc[out["source"] != "interleaved", ["reruns", "rerun_spread"]] = math.nan
     out = out.reindex(columns=columns)
     return out.sort_values([*keys, "n"]).reset_index(drop=True)
 
 
 def rerun_spread(results: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per study and size: how many saved runs measured it (same thread count) and max/min - 1 of
-    their penalties (NaN below two runs).
+    """Per study and size: how many saved runs measured it and max/min - 1 of their penalties (NaN
+    below two runs), over the study's newest ``RERUN_RUNS`` runs (by datetime) with the same device
+    model and thread count.
 
     A run's interval says how well that run knows its own penalty; this says how far a rerun lands.
     On a shared VM it is the wider of the two: the host's state moves between runs
     (docs/measurement.md), and a machine-to-machine difference smaller than it is not the machines'.
     """
     studies = results[(results["kind"] == "alignment") & results["n"].notna() & results["penalty"].notna()]
-    by = [*keys, "threads", "n"]
+    study = [*keys, "device_name", "threads"]
+    by = [*study, "n"]
     if studies.empty:
         return pd.DataFrame(columns=[*by, "reruns", "rerun_spread"])
-    agg = studies.groupby(by, dropna=False).agg(reruns=("run", "nunique"), lo=("penalty", "min"), hi=("penalty", "max"))
+    runs = studies.drop_duplicates([*study, "run"]).sort_values(["datetime", "run"], na_position="first")
+    newest = runs.groupby(study, dropna=False).tail(RERUN_RUNS)[[*study, "run"]]
+    studies = studies.merge(newest, on=[*study, "run"])
+    agg = studies.groupby(by, dropna=False).agg(reruns=("run", "nunique"), penalties=("penalty", list))
     agg = agg.reset_index()
-    agg["rerun_spread"] = (agg["hi"] / agg["lo"] - 1).where(agg["reruns"] >= 2)
+    agg["rerun_spread"] = [spread(p) for p in agg["penalties"]]
     return agg[[*by, "reruns", "rerun_spread"]]
 
 
@@ -295,10 +301,10 @@ STOPPED_SHORT_NOTE = (
 
 RERUN_COLUMN = "% rerun spread"
 RERUN_NOTE = (
-    f"{RERUN_COLUMN}: max/min - 1 of the size's penalty over the machine's saved runs of this study with the same "
-    "thread count. The interval says how well the newest run knows its penalty; this says how far a rerun lands "
-    "(wider on a shared VM, whose host moves between runs): a difference between machines smaller than it is not "
-    "the machines'"
+    f"{RERUN_COLUMN}: max/min - 1 of the size's penalty over the machine's newest {RERUN_RUNS} saved runs of this "
+    "study with the same device model and thread count. The interval says how well the newest run knows its "
+    "penalty; this says how far a rerun lands (wider on a shared VM, whose host moves between runs): a difference "
+    "between machines smaller than it is not the machines'"
 )
 
 

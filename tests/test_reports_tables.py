@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from contract.stats import RERUN_RUNS
 from reports import catalog, tables
 from reports.collect import load_runs
 from reports.format import display_frame, fmt_time
@@ -126,6 +127,26 @@ def test_rerun_spread_is_max_over_min_of_the_runs_with_the_same_threads(tmp_path
     machine = fx.machine_id("laptop")
     assert table.frame[(machine, tables.RERUN_COLUMN)].tolist() == rows[rows["op"] == "mv"]["rerun_spread"].tolist()
     assert [n for n in table.notes if n.startswith(tables.RERUN_COLUMN)] == [f"{tables.RERUN_NOTE} ({machine}: 2 runs)"]
+
+
+def test_rerun_spread_takes_the_newest_runs_of_the_same_device_model(tmp_path: Path) -> None:
+    own = []
+    for hours in range(RERUN_RUNS + 2):
+        run = _alignment_run(hours + 1, hours)
+        fx.write_json(tmp_path / f"alone{hours}" / "r.json", run)
+        own.append(_penalties(tmp_path / f"alone{hours}"))
+        fx.write_json(tmp_path / "all" / f"{hours:02d}.json", run)
+    other = _alignment_run(99, RERUN_RUNS)  # among the newest, but cuda:0 was another model then
+    for b in other["benchmarks"]:
+        b["extra_info"]["device_name"] = "Another model"
+        b["extra_info"]["per_size"] = {n: {**e, "penalty": 3.0} for n, e in b["extra_info"]["per_size"].items()}
+    fx.write_json(tmp_path / "all" / "other.json", other)
+    frame, _ = results_frame(load_runs([tmp_path / "all"], progress=False).runs)
+    rows = tables.penalty_rows(frame)
+    assert set(rows["reruns"]) == {RERUN_RUNS}  # not the two oldest, not the other model
+    for r in rows[rows["n"] != 1024].itertuples():
+        newest = [o[r.op, int(r.n)] for o in own[-RERUN_RUNS:]]
+        assert r.rerun_spread == pytest.approx(max(newest) / min(newest) - 1)
 
 
 def test_one_run_has_no_rerun_spread(tmp_path: Path) -> None:

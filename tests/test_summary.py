@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from bench.summary import (
     stop_note,
     summary_lines,
 )
+from contract.stats import RERUN_RUNS
 from tests.support import TINY_BUDGET, run_session, saved_runs
 
 #: The smallest session that writes every kind the summary reads: an alignment study per op, one
@@ -148,6 +150,22 @@ def test_rerun_lines_give_the_largest_spread_over_runs_of_the_same_study() -> No
     assert " ".join(line.split()) == "mv cpu float32 2 runs: largest spread 6.9 % at n=1025 (1.010 .. 1.080)"
     assert rerun_lines([now], [other_threads, other_op]) == []  # nothing to compare with
     assert rerun_lines([now], []) == []
+    other_model = {**alignment("mv", {1025: (2.0, 2.0, 2.0)}), "device_name": "another model"}
+    assert rerun_lines([now], [other_model]) == []  # the same device name, another device behind it
+
+
+def test_rerun_lines_count_the_runs_of_the_size_they_name_within_the_newest() -> None:
+    only_1025 = alignment("mv", {1024: (1.0, 1.0, 1.0), 1025: (1.10, 1.1, 1.1)})
+    now = alignment("mv", {1024: (1.0, 1.0, 1.0), 1032: (1.00, 0.99, 1.01)})
+    before = alignment("mv", {1024: (1.0, 1.0, 1.0), 1032: (1.02, 1.01, 1.03)})
+    (line,) = rerun_lines([now], [only_1025, only_1025, before])  # 1025 is not this run's: not named
+    assert " ".join(line.split()) == "mv cpu float32 2 runs: largest spread 2.0 % at n=1032 (1.000 .. 1.020)"
+    baseline_only = alignment("mv", {1024: (1.0, 1.0, 1.0)})
+    assert rerun_lines([baseline_only], [only_1025, before]) == []  # this run measured no penalty
+    far = alignment("mv", {1024: (1.0, 1.0, 1.0), 1032: (1.50, 1.5, 1.5)})
+    newer = [alignment("mv", {1024: (1.0, 1.0, 1.0), 1032: (1.01, 1.0, 1.02)})] * (RERUN_RUNS - 1)
+    (line,) = rerun_lines([now], [far, *newer])  # the oldest run is beyond the newest RERUN_RUNS
+    assert f"{RERUN_RUNS} runs: largest spread 1.0 % at n=1032" in " ".join(line.split())
 
 
 def test_saved_studies_read_the_machine_folder_and_name_what_they_skip(session: tuple[str, Path], tmp_path) -> None:
@@ -161,6 +179,22 @@ def test_saved_studies_read_the_machine_folder_and_name_what_they_skip(session: 
     assert sorted(i["op"] for i in studies) == ["mm", "mv"]
     assert len(skipped) == 1 and "0002_cut.json: not a readable saved run (JSONDecodeError)" in skipped[0]
     assert saved_studies(tmp_path / "machine", exclude=copy)[0] == []  # the run just saved is not "earlier"
+
+
+def test_saved_studies_come_oldest_run_first_whatever_the_file_times(session: tuple[str, Path], tmp_path) -> None:
+    _, storage = session
+    (saved,) = saved_runs(storage)
+    doc = json.loads(saved.read_text())
+    for name, when, threads in (
+        ("0001_old.json", "2026-01-01T00:00:00", 7),
+        ("0002_new.json", "2026-02-01T00:00:00", 8),
+    ):
+        for bench in doc["benchmarks"]:
+            bench["extra_info"]["threads"] = threads
+        (tmp_path / name).write_text(json.dumps({**doc, "datetime": when}))
+    os.utime(tmp_path / "0001_old.json", (2e9, 2e9))  # copied later, without -p: the newer file time
+    studies, _ = saved_studies(tmp_path, exclude=None)
+    assert [i["threads"] for i in studies] == [7, 7, 8, 8]
 
 
 def test_a_second_saved_run_prints_the_rerun_spread(session: tuple[str, Path], tmp_path: Path) -> None:
