@@ -17,6 +17,12 @@ from typing import Any
 
 #: The CPU signature among the fingerprint facts, with the key of each in the record's ``cpu`` section.
 SIGNATURE_KEYS = {"cpu_family": "family", "cpu_model_number": "model_number", "isa": "isa"}
+#: The vector-ISA flags the id hashes, frozen: a copy of bench.hardware.cpu.PEAK_FEATURES when the
+#: signature was added, so extending that list for the peaks renames no machine ("asimd" reads as "neon").
+IDENTITY_ISA = (
+    "sse2", "avx", "fma", "avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_fp16",
+    "neon", "asimdhp", "bf16", "sve", "sve2", "sme",
+)  # fmt: skip
 
 
 def safe_hostname(name: str) -> str:
@@ -50,10 +56,11 @@ def _signature_then(record: dict[str, Any], facts: dict[str, Any], cpu: dict[str
         return {"cpu_family": None, "cpu_model_number": None, "isa": []}
     if system != "Linux":
         return None
+    isa = [flag for flag in IDENTITY_ISA if flag in (cpu.get("isa") or [])]
     if arch in X86 and cpu.get("family") is not None:
-        return {key: cpu.get(field) for key, field in SIGNATURE_KEYS.items()}
+        return {"cpu_family": cpu.get("family"), "cpu_model_number": cpu.get("model_number"), "isa": isa}
     if arch in ("aarch64", "arm64") or arch.startswith("arm"):
-        return {"cpu_family": None, "cpu_model_number": None, "isa": cpu.get("isa") or []}
+        return {"cpu_family": None, "cpu_model_number": None, "isa": isa}
     return None
 
 

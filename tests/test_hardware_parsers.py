@@ -278,6 +278,21 @@ def test_an_old_id_becomes_the_id_the_harness_gives_that_machine_now(
     assert ids.current_machine_id({**riscv, "software": {"os": "Linux 6.1"}}) == riscv["machine_id"]
 
 
+def test_a_flag_added_for_the_peaks_renames_no_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = re.sub(r"(?m)^(flags\t\t: .*)$", r"\1 avx10_1", text("proc_cpuinfo_epyc_zen4.txt"))
+    (tmp_path / "cpuinfo").write_text(body)
+    before = identity.identity_facts(cpu_root=tmp_path / "absent", proc_cpuinfo=tmp_path / "cpuinfo")
+    monkeypatch.setattr(cpu, "PEAK_FEATURES", (*cpu.PEAK_FEATURES, "avx10_1"))
+    monkeypatch.setattr(cpu.peak_features, "__defaults__", (cpu.PEAK_FEATURES,))
+    after = identity.identity_facts(cpu_root=tmp_path / "absent", proc_cpuinfo=tmp_path / "cpuinfo")
+    section = cpu.collect_cpu(None, cpu_root=tmp_path / "absent", proc_cpuinfo=tmp_path / "cpuinfo")
+    assert "avx10_1" in section["isa"] and after == before  # the peaks see it, the id does not
+    old_facts = {k: v for k, v in after.items() if k not in ids.SIGNATURE_KEYS}
+    old = {"machine_id": ids.machine_id("vm", old_facts), "hostname": "vm", "fingerprint": old_facts,
+           "cpu": section, "software": {"os": "Linux 6.1"}}  # fmt: skip
+    assert ids.current_machine_id(old) == ids.machine_id("vm", after)
+
+
 def test_nvidia_proc_information() -> None:
     assert identity.parse_nvidia_proc_information(text("nvidia_proc_information.txt")) == {
         "name": "NVIDIA H100 80GB HBM3",

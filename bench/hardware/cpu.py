@@ -11,6 +11,7 @@ import os
 import platform
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from bench.hardware.sources import (
     read_int,
     read_text,
 )
+from contract.identity import IDENTITY_ISA
 
 SYS_CPU = Path("/sys/devices/system/cpu")
 
@@ -79,12 +81,12 @@ def microarchitecture(
     return name
 
 
-def peak_features(flags: set[str]) -> list[str]:
-    """The peak-setting subset of the flags, in PEAK_FEATURES order ("asimd" is ARM's NEON)."""
+def peak_features(flags: set[str], features: Sequence[str] = PEAK_FEATURES) -> list[str]:
+    """The peak-setting subset of the flags, in ``features`` order ("asimd" is ARM's NEON)."""
     flags = set(flags)
     if "asimd" in flags:
         flags.add("neon")
-    return [f for f in PEAK_FEATURES if f in flags]
+    return [f for f in features if f in flags]
 
 
 def _flags(block: dict[str, str]) -> list[str]:
@@ -93,13 +95,13 @@ def _flags(block: dict[str, str]) -> list[str]:
 
 def cpu_signature(block: dict[str, str]) -> dict[str, Any]:
     """Family, model number and vector ISA from one /proc/cpuinfo block: what tells two CPUs behind
-    one masked brand string apart. ``collect_cpu`` reads the record's ``cpu`` section through it, so
-    that section carries the same values where /proc/cpuinfo has the lines (it fills the gaps from
-    py-cpuinfo; contract.identity.current_machine_id knows which)."""
+    one masked brand string apart. The record's ``cpu`` section carries the same family and model
+    number where /proc/cpuinfo has the lines (it fills the gaps from py-cpuinfo) and a superset of
+    the ISA (PEAK_FEATURES); contract.identity.current_machine_id knows which."""
     return {
         "cpu_family": _int(block.get("cpu family")),
         "cpu_model_number": _int(block.get("model")),
-        "isa": peak_features(set(_flags(block))),
+        "isa": peak_features(set(_flags(block)), IDENTITY_ISA),
     }
 
 
@@ -174,7 +176,7 @@ def collect_cpu(
     blocks = parse_proc_cpuinfo(text) if text else []
     first = blocks[0] if blocks else {}
     signature = cpu_signature(first)  # what the machine's id hashes too (bench.hardware.identity)
-    isa = signature["isa"] if _flags(first) else peak_features(set(info.get("flags") or []))
+    isa = peak_features(set(_flags(first) or info.get("flags") or []))
     vendor = first.get("vendor_id") or info.get("vendor_id_raw")
     arm_part = None
     if "CPU implementer" in first and "CPU part" in first:
