@@ -331,8 +331,12 @@ def saved_files(config: pytest.Config) -> tuple[str | None, str | None]:
         fresh = [p for p in folder.rglob("*.json") if p.stat().st_mtime >= started - 1] if folder.is_dir() else []
         if fresh:
             return _shown(max(fresh, key=lambda p: p.stat().st_mtime)), _shown(folder)
-    name = getattr(getattr(config.option, "benchmark_json", None), "name", None)
-    return (_shown(Path(name)), _shown(Path(name))) if isinstance(name, str) else (None, None)
+    given = getattr(config.option, "benchmark_json", None)  # a Path (an open file in old pytest-benchmark)
+    given = getattr(given, "name", None) if given is not None and not isinstance(given, (str, Path)) else given
+    if not given:
+        return None, None
+    path = Path(given) if Path(given).is_absolute() else Path(config.invocation_params.dir) / given
+    return _shown(path), _shown(path)
 
 
 def saved_studies(

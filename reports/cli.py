@@ -1,7 +1,8 @@
 """Command line: ``python -m reports build [PATHS...] [--output F] [--format html|md|csv] [--baseline F]``
 and ``python -m reports check [PATHS...] [--baseline RUN] [--threshold 0.05]``.
 
-build exits 0 report written, 2 usage error or no usable input (nothing to report), 1 bad baseline.
+build exits 0 report written, 2 usage error, no usable input (nothing to report) or an output it cannot or
+must not write (a saved run), 1 bad baseline.
 check (the regression gate) exits 1 when a benchmark is significantly slower, 0 when none is, 2 on
 bad input (no runs, an unreadable baseline).
 """
@@ -9,6 +10,7 @@ bad input (no runs, an unreadable baseline).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +25,17 @@ from reports.load import Run
 from reports.report import build_report, select_baseline, summary_line
 
 DEFAULT_OUTPUT = {"html": "report.html", "md": "report.md", "csv": "report-csv"}
+
+
+def fraction(text: str) -> float:
+    """A relative change as a fraction: 0.05 is 5 %. NaN would switch the gate off, 5 would mean 500 %."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a fraction from 0 to below 1 (0.05 is 5 %)")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--threshold",
-        type=float,
+        type=fraction,
         default=THRESHOLD,
         help=f"smallest relative change reported as faster/slower (default {THRESHOLD})",
     )
@@ -61,7 +74,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--baseline", help="saved run to compare with (default: each machine's previous run)")
     c.add_argument(
         "--threshold",
-        type=float,
+        type=fraction,
         default=THRESHOLD,
         help=f"smallest relative change that can fail the gate (default {THRESHOLD})",
     )
@@ -125,6 +138,11 @@ def build(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1 if isinstance(exc, BadBaseline) else 2
+    output = Path(args.output or DEFAULT_OUTPUT[args.format])
+    problem = output_problem(output, args.format, loaded)
+    if problem:
+        print(f"error: --output {output}: {problem}", file=sys.stderr)
+        return 2
     report = build_report(
         loaded, baseline=baseline, threshold=args.threshold, title=args.title, figures=not args.no_plots
     )
@@ -133,17 +151,33 @@ def build(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         if len(report.warnings) > 20:
             print(f"warning: ... and {len(report.warnings) - 20} more (listed in the report)", file=sys.stderr)
-    output = Path(args.output or DEFAULT_OUTPUT[args.format])
-    if args.format == "csv":
-        written = render.write_csv(report, output)
-        target = f"{output}/ ({len(written)} tables)"
-    else:
-        text = render.html(report) if args.format == "html" else render.markdown(report)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        target = str(output)
+    try:
+        if args.format == "csv":
+            written = render.write_csv(report, output)
+            target = f"{output}/ ({len(written)} tables)"
+        else:
+            text = render.html(report) if args.format == "html" else render.markdown(report)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+            target = str(output)
+    except OSError as exc:
+        print(f"error: --output {output}: cannot write it ({exc.strerror or exc})", file=sys.stderr)
+        return 2
     print(f"{summary_line(report, target)} ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def output_problem(output: Path, fmt: str, loaded: Loaded) -> str | None:
+    """Why the report must not be written to ``output``: never over a saved run (one of the inputs,
+    readable or not, or any .json), never a file where a folder goes or the reverse."""
+    inputs = {Path(e.path).resolve() for e in loaded.entries()} | {Path(p).resolve() for p, _ in loaded.skipped}
+    if output.resolve() in inputs or (fmt != "csv" and output.suffix.lower() == ".json"):
+        return "that is where saved runs go; reports never overwrite one (name an .html, .md or a folder)"
+    if fmt == "csv" and output.exists() and not output.is_dir():
+        return "--format csv writes a folder of tables, and this is a file"
+    if fmt != "csv" and output.is_dir():
+        return f"is a folder; name the {fmt} file to write"
+    return None
 
 
 def check(args: argparse.Namespace) -> int:
@@ -155,10 +189,12 @@ def check(args: argparse.Namespace) -> int:
         return 2
     pairs = changes.baseline_pairs(loaded.runs, baseline)
     if not pairs:
-        print(
-            "error: nothing to compare: every machine has a single run (or its runs share no benchmark)",
-            file=sys.stderr,
+        why = (
+            f"--baseline {args.baseline} is the newest run of its machine (or shares no benchmark with it)"
+            if baseline is not None
+            else "every machine has a single run (or its runs share no benchmark)"
         )
+        print(f"error: nothing to compare: {why}", file=sys.stderr)
         return 2
     # the pairs and the runs before each current one that give the run-to-run spread (changes.HISTORY_RUNS)
     used = scope.used_runs(loaded.runs, SCOPE_RUNS, [r for pair in pairs for r in pair])

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from reports import scope
 from reports.catalog import Entry, entry_of, index_view
@@ -126,6 +126,24 @@ def catalogue(
     return found, cache.save()
 
 
+def once_each(entries: Sequence[Entry], pinned: set[Path]) -> tuple[list[Entry], list[tuple[str, str]]]:
+    """Each run once: a copy (same machine, date and benchmarks: a backup folder, a --benchmark-json
+    beside the autosave) would count as a second run and pair with itself, a "no change" that hides
+    the real pair's verdict. The first file found is kept (a pinned --baseline before any), the
+    others are skipped naming it. Runs without a date cannot be told apart and are all kept."""
+    kept: dict[tuple[str, Any, frozenset[str]], Entry] = {}
+    out: list[Entry] = []
+    copies: list[tuple[str, str]] = []
+    for entry in sorted(entries, key=lambda e: Path(e.path).resolve() not in pinned):
+        key = (entry.machine_id, entry.datetime, entry.names)
+        if entry.datetime is not None and key in kept:
+            copies.append((entry.path, f"the same run as {kept[key].path} (machine, date and benchmarks): read once"))
+            continue
+        kept.setdefault(key, entry)
+        out.append(entry)
+    return out, copies
+
+
 def load_runs(
     paths: Sequence[str | os.PathLike[str]] = DEFAULT_PATHS,
     *,
@@ -149,6 +167,7 @@ def load_runs(
     loaded = Loaded(skipped=list(missing))
     indexing = Progress(len(files), stream, progress, "indexing runs")
     found, cache_warnings = catalogue(files, CatalogCache(cache_dir), workers or default_workers(), indexing)
+    pinned = {Path(p).resolve() for p in keep_raw}
     entries: list[Entry] = []
     for path in files:
         entry, reason = found[path]
@@ -156,8 +175,9 @@ def load_runs(
             loaded.skipped.append((str(path), reason))
         else:
             entries.append(entry)
+    entries, copies = once_each(entries, pinned)
+    loaded.skipped += copies
     entries.sort(key=sort_key)
-    pinned = {Path(p).resolve() for p in keep_raw}
     wanted = (
         range(len(entries))
         if scope_runs is None

@@ -65,8 +65,9 @@ class Run:
 
 
 def find_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Expand folders (recursively, *.json), globs and files; report paths that match nothing."""
-    found: dict[Path, None] = {}
+    """Expand folders (recursively, *.json), globs and files, each file once however it is spelt
+    (``runs`` and ``./runs/../runs``); report paths that match nothing."""
+    found: dict[Path, Path] = {}
     missing: list[tuple[str, str]] = []
     for raw in paths:
         text = os.fspath(raw)
@@ -79,12 +80,12 @@ def find_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], lis
             if path.is_dir():
                 for child in sorted(path.rglob("*.json")):
                     if child.is_file():
-                        found[child] = None
+                        found.setdefault(child.resolve(), child)
             elif path.is_file():
-                found[path] = None
+                found.setdefault(path.resolve(), path)
             else:
                 missing.append((text, "no such file or folder"))
-    return list(found), missing
+    return list(found.values()), missing
 
 
 def parse_datetime(value: Any) -> datetime | None:

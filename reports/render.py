@@ -120,7 +120,9 @@ def markdown(report: Report) -> str:
 
 
 def write_csv(report: Report, folder: Path) -> list[Path]:
-    """One CSV per table, ``<section>__<table>.csv`` with raw numbers (seconds, fractions)."""
+    """One CSV per table, ``<section>__<table>.csv`` with raw numbers (seconds, fractions). Tables of
+    an earlier build in the same folder that this one does not have are removed (only files named
+    that way), so the folder is one report, not a mix of two."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for section in report.sections:
@@ -129,6 +131,8 @@ def write_csv(report: Report, folder: Path) -> list[Path]:
             frame = flat_columns(table.frame)
             frame.to_csv(path, index=frame.index.name is not None or isinstance(table.frame.columns, pd.MultiIndex))
             written.append(path)
+    for stale in set(folder.glob("*__*.csv")) - set(written):
+        stale.unlink()
     return written
 
 

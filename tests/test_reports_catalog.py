@@ -382,7 +382,8 @@ def test_a_corrupt_run_is_skipped_with_its_reason_and_the_reason_is_cached(runs_
     second = load_runs([runs_dir], progress=False, cache_dir=cache, workers=1)
     assert second.skipped == first.skipped
     assert canons(second.entries()) == canons(first.entries())
-    (runs_dir / "truncated.json").write_bytes(raw)  # repaired: no longer skipped
+    repaired = json.loads(raw) | {"datetime": "2026-12-01T00:00:00"}  # another run (a copy would be read once)
+    (runs_dir / "truncated.json").write_text(json.dumps(repaired))  # repaired: no longer skipped
     third = load_runs([runs_dir], progress=False, cache_dir=cache, workers=1)
     assert str(runs_dir / "truncated.json") not in dict(third.skipped)
     assert len(third.entries()) == len(EXAMPLES) + 1

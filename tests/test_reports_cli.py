@@ -99,6 +99,37 @@ def test_csv_output_one_file_per_table(tmp_path: Path) -> None:
     assert float(rows[0]["framework step_s"]) > 0  # raw numbers, not "1.2 ms"
 
 
+def test_a_csv_folder_built_again_holds_only_the_new_report(tmp_path: Path) -> None:
+    fx.standard_set(tmp_path / "runs")
+    out = tmp_path / "csv"
+    assert main(["build", str(tmp_path / "runs"), "-o", str(out), "--format", "csv", "--quiet", "--no-cache"]) == 0
+    (out / "notes.csv").write_text("mine")  # not a table of a report: left alone
+    one = sorted(tmp_path.joinpath("runs").rglob("*.json"))[0]
+    assert main(["build", str(one), "-o", str(out), "--format", "csv", "--quiet", "--no-cache"]) == 0
+    assert not list(out.glob("changes__*.csv"))  # one run: no changes table, and none left from the first build
+    assert (out / "notes.csv").read_text() == "mine"
+
+
+def test_the_report_is_never_written_over_a_saved_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    fx.standard_set(tmp_path / "runs")
+    saved = sorted(tmp_path.joinpath("runs").rglob("*.json"))[0]
+    before = saved.read_bytes()
+    for output in (saved, tmp_path / "new.json"):
+        assert main(["build", str(tmp_path / "runs"), "-o", str(output), "--quiet", "--no-cache"]) == 2
+        assert "reports never overwrite one" in capsys.readouterr().err
+    assert saved.read_bytes() == before and not (tmp_path / "new.json").exists()
+    (tmp_path / "afile").write_text("x")
+    assert main(["build", str(tmp_path / "runs"), "-o", str(tmp_path), "--quiet", "--no-cache"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    args = ["build", str(tmp_path / "runs"), "--format", "csv", "-o", str(tmp_path / "afile"), "--quiet", "--no-cache"]
+    assert main(args) == 2
+    assert "this is a file" in capsys.readouterr().err
+    assert (
+        main(["build", str(tmp_path / "runs"), "-o", str(tmp_path / "afile" / "r.html"), "--quiet", "--no-cache"]) == 2
+    )
+    assert "cannot write it" in capsys.readouterr().err  # a file where a folder must be: no traceback
+
+
 def test_no_input_is_an_error(tmp_path: Path) -> None:
     proc = run_cli(str(tmp_path / "missing"), "-o", str(tmp_path / "r.html"))
     assert proc.returncode == 2

@@ -141,7 +141,7 @@ def test_this_runs_values_are_read_from_harness_run_and_older_files_read_the_sam
 def test_a_damaged_harness_run_is_a_warning(tmp_path: Path) -> None:
     doc = fx.make_run("laptop", training=False)
     fx.write_json(tmp_path / "a.json", doc | {RUN_KEY: {"collection_s": "slow", "bandwidth": [1], "cpu": "x"}})
-    fx.write_json(tmp_path / "b.json", doc | {RUN_KEY: "garbage"})
+    fx.write_json(tmp_path / "b.json", doc | {RUN_KEY: "garbage", "datetime": "2026-12-01T00:00:00"})  # another run
     loaded = load_runs([tmp_path], progress=False)
     assert len(loaded.runs) == 2 and loaded.skipped == []
     assert any("a.json: harness_run: field 'collection_s'" in w for w in loaded.warnings)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.summary import (
+    REPORT_COMMAND,
     TITLE,
     interval,
     peak_lines,
@@ -296,3 +297,23 @@ def test_peak_lines_scale_the_cpu_peak_to_the_threads_used() -> None:
 def test_interval_without_bounds_shows_the_value_alone() -> None:
     assert interval(1.5, math.nan, math.nan) == "1.500"
     assert interval(1.5, 1.25, 1.75) == "1.500 [1.250, 1.750]"
+
+
+def test_a_json_file_outside_the_current_folder_is_named_in_full(tmp_path: Path) -> None:
+    """``--benchmark-json`` without autosave: the summary names the file where it is, and the report
+    command reads that file (pytest-benchmark hands the option over as a Path)."""
+    out = tmp_path / "sub" / "out.json"
+    out.parent.mkdir()
+    proc = run_session(
+        "bench/kernels",
+        "-k",
+        "test_alignment and mv",
+        f"--benchmark-json={out}",
+        "--bench-devices=cpu",
+        "--bench-sizes=1024,1025",
+        *TINY_BUDGET,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = proc.stdout[proc.stdout.index(TITLE) :]
+    assert out.is_file() and f"saved: {out}" in summary
+    assert REPORT_COMMAND.format(folder=out) in summary

@@ -157,6 +157,34 @@ def test_gate_fails_on_a_30_percent_slowdown(tmp_path: Path, capsys: pytest.Capt
     assert "SLOWER" in out and "test_matmul[mm-cpu-float32-1024]" in out and "88 slower" in out
 
 
+def test_a_copy_of_a_run_is_read_once_and_hides_nothing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A backup folder with a copy of the newest run, and a folder spelt two ways: each run counts once,
+    so the newest run still pairs with the one before it and the gate still fails."""
+    base = add_canary(real_run(), CANARY_S)
+    _, newest = write(tmp_path / "runs", base, slowed(base, 1.3, canary=CANARY_S))
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "copy.json").write_bytes(newest.read_bytes())
+    spelt = tmp_path / "runs" / ".." / "runs"
+    loaded = load_runs([tmp_path / "runs", spelt, tmp_path / "backup"], progress=False)
+    assert len(loaded.runs) == 2
+    assert loaded.skipped == [(str(tmp_path / "backup" / "copy.json"), f"the same run as {newest} (machine, date "
+                               "and benchmarks): read once")]  # fmt: skip
+    assert main(["check", str(tmp_path / "runs"), str(spelt), str(tmp_path / "backup")]) == 1
+    assert "88 slower" in capsys.readouterr().out
+    # a --baseline that is the copy is the run it names, not "unreadable"
+    assert main(["check", str(tmp_path / "runs"), "--baseline", str(tmp_path / "backup" / "copy.json")]) == 2
+    assert "is the newest run of its machine" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("threshold", ["nan", "5", "-0.1", "abc"])
+def test_a_threshold_that_is_not_a_fraction_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture, threshold: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(tmp_path), f"--threshold={threshold}"])
+    assert exit_info.value.code == 2 and "a fraction from 0 to below 1 (0.05 is 5 %)" in capsys.readouterr().err
+
+
 def test_gate_passes_identical_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     base = add_canary(real_run(), CANARY_S)
     write(tmp_path, base, later(copy.deepcopy(base), 1))
