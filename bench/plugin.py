@@ -7,9 +7,11 @@ Logic lives in the modules named for it; this file only wires it in.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -103,8 +105,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--bench-align-max-time",
         type=float,
         default=60.0,
-        help="CPU alignment study: once its --bench-align-rounds are done, stop after this many seconds of rounds "
-        "(operand copies included), precise or not (default: 60)",
+        help="CPU alignment study: stop once its rounds have lasted this many seconds (operand copies included), "
+        "precise or not; its first --bench-align-rounds always run, and count (default: 60)",
     )
     add(
         "--bench-full",
@@ -272,8 +274,14 @@ def parse_options(config: pytest.Config) -> BenchOptions:
     align_precision, align_max_s = get("bench_align_precision"), get("bench_align_max_time")
     if not 0 <= align_precision < 1:
         raise ValueError(f"--bench-align-precision must be in [0, 1) (0: fixed rounds), got {align_precision}")
-    if align_max_s < 0:
-        raise ValueError(f"--bench-align-max-time must be >= 0, got {align_max_s}")
+    if not (math.isfinite(align_max_s) and align_max_s >= 0):
+        raise ValueError(f"--bench-align-max-time must be a finite number of seconds >= 0, got {align_max_s}")
+    data_root = get("bench_data_root")
+    if data_root and not Path(data_root).is_dir():
+        raise ValueError(
+            f"--bench-data-root (or FASHION_MNIST_ROOT) {data_root}: no such folder; it holds FashionMNIST/raw, "
+            "or leave it unset for the synthetic set"
+        )
     return BenchOptions(
         devices=tuple(resolve_devices(parse_devices(get("bench_devices")))),
         sizes=parse_sizes(get("bench_sizes")) if get("bench_sizes") else DEFAULT_SIZES,
@@ -285,7 +293,7 @@ def parse_options(config: pytest.Config) -> BenchOptions:
         align_precision=align_precision,
         align_max_s=align_max_s,
         full=get("bench_full"),
-        data_root=get("bench_data_root"),
+        data_root=data_root,
     )
 
 
@@ -305,15 +313,25 @@ def bench_options(config: pytest.Config) -> BenchOptions:
     return once_per_session(config, "options", lambda: parse_options(config))
 
 
+def seconds_option(config: pytest.Config, name: str, *, positive: bool = False) -> float:
+    """A time option's value; NaN, infinity or a negative (or zero where ``positive``) is a usage error
+    naming the option (NaN would pass every comparison and switch a cap or a budget off)."""
+    value = float(config.getoption(name))
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        flag = "--" + name.replace("_", "-")
+        raise ValueError(f"{flag} must be a finite number of seconds {'> 0' if positive else '>= 0'}, got {value}")
+    return value
+
+
 def timing_policy_from(config: pytest.Config) -> TimingPolicy:
     return once_per_session(
         config,
         "timing",
         lambda: TimingPolicy(
-            warmup_s=config.getoption("bench_warmup_time"),
-            warmup_max_s=config.getoption("bench_warmup_max_time"),
-            min_round_s=config.getoption("bench_min_round_time"),
-            max_time_s=float(config.getoption("benchmark_max_time")),
+            warmup_s=seconds_option(config, "bench_warmup_time"),
+            warmup_max_s=seconds_option(config, "bench_warmup_max_time"),
+            min_round_s=seconds_option(config, "bench_min_round_time", positive=True),
+            max_time_s=seconds_option(config, "benchmark_max_time"),
             min_rounds=config.getoption("benchmark_min_rounds"),
         ),
     )
@@ -323,7 +341,11 @@ def timing_policy_from(config: pytest.Config) -> TimingPolicy:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cuda: needs a CUDA device (skipped without one, with the reason)")
     config.addinivalue_line("markers", "study: the opt-in hyperparameter study (pytest bench -m study)")
-    bench_options(config)  # fail fast on bad values, before collection
+    bench_options(config)  # fail fast on bad values, before collection: a usage error, not a test error
+    timing_policy_from(config)
+    from bench.training.options import parse_training_options  # the suite's module imports this one
+
+    parse_training_options(config)
     threads = config.getoption("bench_threads")
     if threads:
         torch.set_num_threads(threads)

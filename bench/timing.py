@@ -53,6 +53,9 @@ class TimingPolicy:
     min_rounds: int = 5  # (--benchmark-min-rounds)
 
     def __post_init__(self) -> None:
+        times = (self.warmup_s, self.warmup_max_s, self.min_round_s, self.max_time_s)
+        if not all(math.isfinite(t) for t in times):  # NaN passes every comparison below
+            raise ValueError(f"timing policy needs finite times: {self}")
         if self.warmup_s < 0 or self.min_round_s <= 0 or self.max_time_s < 0:
             raise ValueError(f"timing policy needs non-negative times and a positive round time: {self}")
         if self.min_rounds < 1 or self.warmup_min_calls < 1:

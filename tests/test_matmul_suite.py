@@ -112,9 +112,22 @@ def test_bad_option_is_a_clear_usage_error():
 
 @pytest.mark.parametrize(
     ("option", "message"),
-    [("--bench-align-precision=1.5", "align-precision"), ("--bench-align-max-time=-1", "align-max-time")],
+    [
+        ("--bench-align-precision=1.5", "align-precision"),
+        ("--bench-align-max-time=-1", "align-max-time"),
+        ("--bench-align-max-time=nan", "--bench-align-max-time must be a finite number of seconds >= 0, got nan"),
+        ("--bench-warmup-time=-1", "--bench-warmup-time must be a finite number of seconds >= 0, got -1.0"),
+        ("--bench-warmup-max-time=nan", "--bench-warmup-max-time must be a finite"),
+        ("--bench-min-round-time=0", "--bench-min-round-time must be a finite number of seconds > 0, got 0.0"),
+        ("--benchmark-max-time=nan", "--benchmark-max-time must be a finite"),
+        ("--bench-train-lr=nan", "--bench-train-lr must be a positive finite number, got nan"),
+        ("--bench-train-wide-width=0", "--bench-train-wide-width must be a positive finite number, got 0"),
+        ("--bench-train-batch-size=0", "--bench-train-batch-size must be a positive"),
+        ("--bench-data-root=/nonexistent", "--bench-data-root (or FASHION_MNIST_ROOT) /nonexistent: no such folder"),
+    ],
 )
-def test_bad_precision_rule_is_a_clear_usage_error(option, message):
+def test_bad_value_is_a_usage_error_before_collection(option, message):
+    """Before collection, naming the option: NaN passes every comparison, so it is refused outright."""
     proc = run_session("bench/kernels", "--collect-only", option)
     assert proc.returncode == 4
     assert message in proc.stderr

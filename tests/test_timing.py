@@ -249,6 +249,9 @@ def test_policy_rejects_nonsense():
         TimingPolicy(warmup_window=1)
     with pytest.raises(ValueError):
         TimingPolicy(warmup_tolerance=-0.1)
+    for field in ("warmup_s", "warmup_max_s", "min_round_s", "max_time_s"):
+        with pytest.raises(ValueError, match="finite"):
+            TimingPolicy(**{field: math.nan})
 
 
 def test_cpu_clock_is_perf_counter():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pytest
@@ -45,13 +46,11 @@ def parse_training_options(config: pytest.Config) -> TrainingOptions:
 def _parse(config: pytest.Config) -> TrainingOptions:
     get = config.getoption
     common = bench_options(config)
+    default_width = WIDE_WIDTH_FULL if common.full else WIDE_WIDTH
     return TrainingOptions(
         batch_size=_positive(get("bench_train_batch_size"), "--bench-train-batch-size"),
         lr=_positive(get("bench_train_lr"), "--bench-train-lr"),
-        wide_width=_positive(
-            get("bench_train_wide_width") or (WIDE_WIDTH_FULL if common.full else WIDE_WIDTH),
-            "--bench-train-wide-width",
-        ),
+        wide_width=_positive(_given_or(get("bench_train_wide_width"), default_width), "--bench-train-wide-width"),
         wide_depths=DEPTHS if common.full else WIDE_DEPTHS,
         input_modes=parse_input_modes(get("bench_train_input_modes")),
         num_workers=_non_negative(get("bench_train_workers"), "--bench-train-workers"),
@@ -74,9 +73,14 @@ def _val_samples(value: int | None, full: bool) -> int | None:
     return None if value == 0 else _positive(value, "--bench-train-val-samples (0 means all)")
 
 
+def _given_or(value, default):
+    """The option's value when given (0 included: it is an error, not "the default")."""
+    return default if value is None else value
+
+
 def _positive(value, name: str):
-    if value is None or value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
+    if value is None or not 0 < value < math.inf:  # NaN fails both comparisons
+        raise ValueError(f"{name} must be a positive finite number, got {value}")
     return value
 
 
