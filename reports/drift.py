@@ -206,13 +206,13 @@ def moved_table(runs: Sequence[Run], mark: float = DRIFT_MARK) -> pd.DataFrame:
     """The benchmarks of each machine's newest run measured while the canary moved more than ``mark``."""
     rows = [
         {"machine": machine, "benchmark": name, "canary before_s": before, "canary after_s": after,
-         "canary moved": value}
+         "% canary moved": value}
         for machine, machine_runs in by_machine(runs).items()
         for name, before, after, value in benchmark_moves(machine_runs[-1])
         if value > mark
     ]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["machine", "benchmark", "canary before_s", "canary after_s", "canary moved"])
-    return frame.sort_values(["machine", "canary moved"], ascending=[True, False]).reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=["machine", "benchmark", "canary before_s", "canary after_s", "% canary moved"])
+    return frame.sort_values(["machine", "% canary moved"], ascending=[True, False]).reset_index(drop=True)
 
 
 def standalone_disagreements(results: pd.DataFrame) -> list[str]:

@@ -134,20 +134,22 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
     benchmarks = doc.get("benchmarks")
     if not isinstance(benchmarks, list):
         return None, "no 'benchmarks' list: not a pytest-benchmark file"
-    kept, dropped, warnings = [], 0, []
+    if not benchmarks:
+        return None, "an empty 'benchmarks' list: no results in it"
+    kept, dropped, warnings = [], [], []
     for index, bench in enumerate(benchmarks):
         if not isinstance(bench, dict):
-            dropped += 1
+            dropped.append(f"#{index}")
             continue
         bench, problems = records.check(records.Benchmark, bench, f"{path}: benchmark {index}")
         name = bench.get("fullname") or bench.get("name") or f"benchmark {index}"
         stats, stats_problems = records.check(records.Stats, bench.get("stats"), f"{path}: {name}: stats")
         if stats.get("median") is None:
-            dropped += 1
+            dropped.append(str(name))
             continue
         warnings.extend(problems + stats_problems)
         kept.append(bench | {"stats": stats})
-    if benchmarks and not kept:
+    if not kept:
         return None, "no benchmark has stats with a usable median"
     machine_info = _as_dict(doc.get("machine_info"))
     if RUN_KEY in doc:  # this run's values, beside machine_info since the harness_run split
@@ -158,10 +160,15 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
         harness, problems = records.check(records.Machine, machine_info[MACHINE_KEY], f"{path}: machine_info.harness")
         machine_info = machine_info | {MACHINE_KEY: harness}
         warnings.extend(problems)
+    when = parse_datetime(doc.get("datetime"))
+    if (
+        when is None and doc.get("datetime") is not None
+    ):  # undated runs sort first: this one is no longer "the newest" wherever it belongs
+        warnings.append(f"{path}: datetime {doc.get('datetime')!r} is not an ISO date; the run is read as undated")
     run = Run(
         path=path,
         machine_id=machine_of(machine_info),
-        datetime=parse_datetime(doc.get("datetime")),
+        datetime=when,
         version=str(doc.get("version") or UNKNOWN),
         machine_info=machine_info,
         commit_info=_as_dict(doc.get("commit_info")),
@@ -169,7 +176,8 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
         partial=_partial(doc),
         warnings=warnings,
     )
-    return run, f"{dropped} benchmark(s) without usable stats were dropped" if dropped else ""
+    shown = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+    return run, f"{len(dropped)} benchmark(s) without usable stats were dropped: {shown}" if dropped else ""
 
 
 def run_label(machine_id: str, when: datetime | None, partial: str | None) -> str:

@@ -206,3 +206,20 @@ def test_an_id_the_harness_did_not_derive_is_kept() -> None:
     current["machine_id"] = ids.machine_id("vm", current["fingerprint"])
     assert ids.current_machine_id(current) == current["machine_id"]  # already has the signature
     assert ids.current_machine_id({"hostname": "vm"}) is None
+
+
+def test_an_empty_run_a_bad_date_and_dropped_benchmarks_are_said(tmp_path: Path) -> None:
+    doc = fx.make_run("laptop", training=False)
+    fx.write_json(tmp_path / "empty.json", doc | {"benchmarks": []})
+    fx.write_json(tmp_path / "yesterday.json", doc | {"datetime": "yesterday"})
+    broken = json.loads(json.dumps(doc))
+    broken["datetime"] = "2026-12-01T00:00:00"
+    broken["benchmarks"][0]["stats"] = None
+    fx.write_json(tmp_path / "dropped.json", broken)
+    loaded = load_runs([tmp_path], progress=False)
+    assert loaded.skipped == [(str(tmp_path / "empty.json"), "an empty 'benchmarks' list: no results in it")]
+    assert sorted(Path(r.path).name for r in loaded.runs) == ["dropped.json", "yesterday.json"]
+    assert any("yesterday.json: datetime 'yesterday' is not an ISO date; the run is read as undated" in w
+               for w in loaded.warnings)  # fmt: skip
+    name = doc["benchmarks"][0]["fullname"]
+    assert f"dropped.json: 1 benchmark(s) without usable stats were dropped: {name}" in "\n".join(loaded.warnings)

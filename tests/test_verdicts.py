@@ -245,3 +245,17 @@ def test_standalone_medians_that_contradict_the_interleaved_ratio_are_called_out
     frame, _ = results_frame(load_runs([tmp_path], progress=False).runs)
     notes = drift.standalone_disagreements(frame)
     assert any("seed/device-tensors depth 2" in note and "read the interleaved figure" in note for note in notes)
+
+
+def test_a_benchmark_whose_canary_moved_is_listed_as_a_percentage(tmp_path: Path) -> None:
+    from reports.format import display_frame
+
+    run = add_canary(real_run(), CANARY_S)
+    moved = run["benchmarks"][0]
+    moved["extra_info"]["canary"] = {"before": {"cpu": CANARY_S}, "after": {"cpu": CANARY_S * 1.085}}
+    write(tmp_path, run)
+    table = drift.moved_table(load_runs([tmp_path], progress=False).runs)
+    assert table["benchmark"].tolist() == [moved["fullname"]]
+    assert table["% canary moved"].iloc[0] == pytest.approx(0.085)
+    shown = display_frame(table)["% canary moved"].iloc[0]
+    assert shown.replace(" ", "") == "8.5%", shown
