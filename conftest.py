@@ -5,3 +5,14 @@ loads the same ``bench.plugin`` under the same name, and pytest registers it onc
 """
 
 pytest_plugins = ["bench.plugin"]
+
+
+def pytest_configure(config) -> None:
+    """The benchmarks are pytest-benchmark tests: with it blocked, say so once instead of an error per test."""
+    if not config.pluginmanager.hasplugin("benchmark"):
+        import pytest
+
+        raise pytest.UsageError(
+            "torch benchmark harness: pytest-benchmark is not loaded (-p no:benchmark?); the benchmarks and "
+            "the harness's tests need it"
+        )

@@ -341,6 +341,8 @@ def timing_policy_from(config: pytest.Config) -> TimingPolicy:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cuda: needs a CUDA device (skipped without one, with the reason)")
     config.addinivalue_line("markers", "study: the opt-in hyperparameter study (pytest bench -m study)")
+    if not config.pluginmanager.hasplugin("benchmark"):
+        return  # pytest-benchmark blocked: nothing here can run (the checkout's conftest.py says so)
     bench_options(config)  # fail fast on bad values, before collection: a usage error, not a test error
     timing_policy_from(config)
     from bench.training.options import parse_training_options  # the suite's module imports this one
@@ -362,6 +364,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+# pytest-benchmark's hooks are optional: with it blocked (-p no:benchmark) the plugin still loads,
+# and the checkout's conftest.py says what is missing instead of pluggy's "unknown hook".
+@pytest.hookimpl(optionalhook=True)
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
     hardware.update_machine_info(config, machine_info)
 
@@ -373,6 +378,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     yield
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
     partial.mark_partial(config, output_json)
     hardware.add_run_values(config, output_json)
@@ -424,7 +430,7 @@ def pytest_runtest_call_canary(item: pytest.Item):
         return (yield)
 
 
-@pytest.hookimpl(specname="pytest_benchmark_update_json")
+@pytest.hookimpl(specname="pytest_benchmark_update_json", optionalhook=True)
 def pytest_benchmark_update_json_canary(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
     from contract.volatile import RUN_KEY
 

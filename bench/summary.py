@@ -300,6 +300,7 @@ def pytest_runtest_call(item: pytest.Item):
         item.config.stash[_RECORDS].append(dict(info))
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-benchmark may be blocked (-p no:benchmark)
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]) -> None:
     """Called by pytest-benchmark just before it writes a run: keep the hardware record it carries."""
     info = output_json.get("machine_info") if isinstance(output_json, dict) else None

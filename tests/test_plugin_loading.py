@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, run_session
 
 pytest_plugins = ["pytester"]
 
@@ -66,3 +66,17 @@ def test_pyproject_declares_the_entry_point() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["entry-points"]["pytest11"] == {"bench.entry_point": "bench.entry_point"}
+
+
+def test_with_pytest_benchmark_blocked_the_plugin_stays_out_of_the_way(pytester: pytest.Pytester) -> None:
+    """An installed plugin in a project whose own tests run with ``-p no:benchmark``: they still run
+    (pluggy would refuse the harness's pytest-benchmark hooks as unknown if they were not optional)."""
+    pytester.makepyfile(test_plain="def test_plain():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "bench.entry_point", "-p", "no:benchmark")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_benchmarks_with_pytest_benchmark_blocked_say_what_is_missing() -> None:
+    done = run_session("bench/kernels", "--collect-only", "-q", "-p", "no:benchmark", "-o", "addopts=")
+    assert done.returncode == 4  # a usage error, not an INTERNALERROR
+    assert "pytest-benchmark is not loaded (-p no:benchmark?)" in done.stdout + done.stderr
