@@ -265,7 +265,9 @@ def summary_lines(
     lines: list[str] = []
     penalties = penalty_lines(records, short)
     if penalties:
-        lines += ["misalignment: penalty t(n)/t(1024), 95% interval (interleaved rounds)", *penalties]
+        bases = {str(info.get("baseline_n", 1024)) for info in _alignment_studies(records)}
+        base = bases.pop() if len(bases) == 1 else "baseline"
+        lines += [f"misalignment: penalty t(n)/t({base}), 95% interval (interleaved rounds)", *penalties]
     reruns = rerun_lines(records, earlier)
     if reruns or skipped:
         lines += ["rerun spread: the same study in this machine's saved runs (max/min - 1 of a size's penalty)"]

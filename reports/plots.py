@@ -27,6 +27,7 @@ from matplotlib.dates import DateFormatter
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from reports.catalog import MM_RATE, PENALTY, RATIO
+from reports.tables import reference_size
 
 STYLE = {
     "svg.fonttype": "none",  # text stays text: small files, selectable, escaped by matplotlib
@@ -236,6 +237,7 @@ def alignment_svgs(rows: pd.DataFrame) -> list[tuple[str, str]]:
     if rows.empty:
         return out
     for op, group in rows.groupby("op", sort=True):
+        reference = reference_size(group)
         group = group.assign(panel=group["machine_id"], series=_label(group, ["device", "precision"]))
         svg = facets(
             group,
@@ -247,14 +249,14 @@ def alignment_svgs(rows: pd.DataFrame) -> list[tuple[str, str]]:
             hue="series",
             hue_title="device · precision",
             xlabel="n",
-            ylabel="t(n) / t(1024)",
+            ylabel=f"t(n) / t({reference})",
             salt=f"align-{op}",
             reference=1.0,
             dodge=0.12,
         )
         if svg:
             label = "matrix-vector, memory-bound" if op == "mv" else "matrix-matrix, compute-bound"
-            out.append((f"{op} ({label}): penalty t(n)/t(1024) with its 95 % interval, by machine", svg))
+            out.append((f"{op} ({label}): penalty t(n)/t({reference}) with its 95 % interval, by machine", svg))
     return out
 
 

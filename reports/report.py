@@ -167,11 +167,13 @@ def _build(
     )
 
     align_rows = tables.penalty_rows(results)
+    reference = tables.reference_size(align_rows)
     alignment = Section(
         "alignment",
-        "2. Matmul alignment (n = 1024..1032)",
+        f"2. Matmul alignment (n = {tables.size_span(align_rows)})",
         "Does a size that is not a multiple of 8/16/32 cost time? Each table is one op, device and precision; "
-        "columns per machine: median time per call, throughput, and the penalty t(n)/t(1024) with its 95 % interval; "
+        f"columns per machine: median time per call, throughput, and the penalty t(n)/t({reference}) with its 95 % "
+        "interval; "
         "an interval above 1 is a real cost, and a rerun spread (with two or more saved runs) says how far another run "
         "of the same machine landed. Matrix-vector "
         "products are memory-bound, so they are shown in GB/s; matrix-matrix products in GFLOP/s. On CUDA the "

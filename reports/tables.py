@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from contract.arithmetic import baseline_size
+from contract.arithmetic import BASELINE_N, baseline_size
 from contract.peaks import core_share
 from contract.schema import STOPPED_SHORT
 from contract.stats import RERUN_RUNS, ratio_of_medians, spread
@@ -254,6 +254,22 @@ def penalty_rows(results: pd.DataFrame) -> pd.DataFrame:
     out.loc[out["source"] != "interleaved", ["reruns", "rerun_spread"]] = math.nan
     out = out.reindex(columns=columns)
     return out.sort_values([*keys, "n"]).reset_index(drop=True)
+
+
+def reference_size(rows: pd.DataFrame) -> str:
+    """The size the penalties in ``rows`` divide by: 1024 as a rule (contract.arithmetic.baseline_size),
+    the smallest size of a study that left 1024 out, "baseline" when studies differ."""
+    if rows.empty:
+        return str(BASELINE_N)
+    groups = rows.dropna(subset=["n"]).groupby(["machine_id", "op", "device", "precision"], dropna=False)
+    bases = {baseline_size(int(n) for n in group["n"]) for _, group in groups}
+    return str(bases.pop()) if len(bases) == 1 else "baseline"
+
+
+def size_span(rows: pd.DataFrame) -> str:
+    """``1024..1032``: the sizes the alignment rows cover (the default range when there are none)."""
+    sizes = rows["n"].dropna() if "n" in rows else pd.Series(dtype=float)
+    return "1024..1032" if sizes.empty else f"{int(sizes.min())}..{int(sizes.max())}"
 
 
 def rerun_spread(results: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

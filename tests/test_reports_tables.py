@@ -240,3 +240,17 @@ def test_cpu_contention_is_stall_time_over_timed_time() -> None:
 
     assert catalog.contention([bench(250_000, 1.0), bench(250_000, 4.0)]) == pytest.approx(0.1)
     assert math.isnan(catalog.contention([{"extra_info": {}}, {"name": "foreign"}]))
+
+
+def test_the_reference_size_and_span_follow_the_measured_sizes() -> None:
+    import pandas as pd
+
+    def rows(machine: str, sizes: range) -> pd.DataFrame:
+        return pd.DataFrame({"machine_id": machine, "op": "mm", "device": "cpu", "precision": "float32", "n": sizes})
+
+    default = rows("a", range(1024, 1033))
+    small = rows("b", range(2, 5))  # a run with --bench-sizes=2-4: no 1024, penalties against n=2
+    assert (tables.reference_size(default), tables.size_span(default)) == ("1024", "1024..1032")
+    assert (tables.reference_size(small), tables.size_span(small)) == ("2", "2..4")
+    assert tables.reference_size(pd.concat([default, small])) == "baseline"
+    assert tables.reference_size(default.iloc[:0]) == "1024" and tables.size_span(default.iloc[:0]) == "1024..1032"

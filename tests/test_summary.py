@@ -317,3 +317,11 @@ def test_a_json_file_outside_the_current_folder_is_named_in_full(tmp_path: Path)
     summary = proc.stdout[proc.stdout.index(TITLE) :]
     assert out.is_file() and f"saved: {out}" in summary
     assert REPORT_COMMAND.format(folder=out) in summary
+
+
+def test_the_penalty_header_names_the_size_the_penalties_divide_by() -> None:
+    small = {**alignment("mm", {2: (1.0, 1.0, 1.0), 3: (1.1, 1.0, 1.2)}), "baseline_n": 2}
+    (header, *_) = summary_lines([small], None, None, None)
+    assert header == "misalignment: penalty t(n)/t(2), 95% interval (interleaved rounds)"
+    (header, *_) = summary_lines([small, alignment("mv", {1025: (1.1, 1.0, 1.2)})], None, None, None)
+    assert header.startswith("misalignment: penalty t(n)/t(baseline)")
