@@ -41,7 +41,9 @@ def record_stop(session: pytest.Session, exitstatus: int) -> None:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     stats = getattr(reporter, "stats", {})
-    finished = sum(len(stats.get(outcome, [])) for outcome in _OUTCOMES)
+    finished = len({report.nodeid for outcome in _OUTCOMES for report in stats.get(outcome, [])})
+    if finished >= session.testscollected:  # -x on the last test: everything ran, the run is whole
+        return
     session.config.stash[_REASON] = partial_reason(reason, finished, session.testscollected)
 
 
@@ -51,3 +53,8 @@ def mark_partial(config: pytest.Config, output_json: dict[str, Any]) -> None:
     if reason is not None:
         output_json[PARTIAL_KEY] = True
         output_json[REASON_KEY] = reason
+
+
+def reason_of(config: pytest.Config) -> str | None:
+    """Why this session's run is partial (what its saved file will say), or None."""
+    return config.stash.get(_REASON, None)

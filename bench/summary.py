@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from bench.hardware.storage import storage_folder
+from bench.partial import reason_of
 from contract.peaks import usable_peak
 from contract.schema import STOP_PRECISE
 from contract.stats import RERUN_RUNS, spread
@@ -258,10 +259,11 @@ def summary_lines(
     short: bool = False,
     earlier: Sequence[dict[str, Any]] = (),
     skipped: Sequence[str] = (),
+    partial: str | None = None,
 ) -> list[str]:
     """The whole summary: sections that have something to say, the saved file, the report command.
     ``earlier``: alignment records of this machine's other saved runs; ``skipped``: files among them
-    that could not be read, each with its reason."""
+    that could not be read, each with its reason; ``partial``: why the saved run is partial."""
     lines: list[str] = []
     penalties = penalty_lines(records, short)
     if penalties:
@@ -278,7 +280,8 @@ def summary_lines(
     if any(p for p in rate_points(records)):
         lines += ["best fraction of nominal peak", *peak_lines(records, harness)]
     if saved:
-        lines += [f"saved: {saved}", "report: " + REPORT_COMMAND.format(folder=folder or saved)]
+        mark = f" (partial: {partial})" if partial else ""
+        lines += [f"saved: {saved}{mark}", "report: " + REPORT_COMMAND.format(folder=folder or saved)]
     elif records:
         lines.append("not saved: add --benchmark-autosave to keep this run and build a report from it")
     return lines
@@ -383,7 +386,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     earlier, skipped = (
         saved_studies(Path(folder), Path(saved)) if saved and folder and Path(folder).is_dir() else ([], [])
     )
-    lines = summary_lines(records, harness, saved, folder, config.getoption("verbose") < 0, earlier, skipped)
+    short = config.getoption("verbose") < 0
+    lines = summary_lines(records, harness, saved, folder, short, earlier, skipped, reason_of(config))
     if lines:
         terminalreporter.section(TITLE)
         for line in lines:

@@ -66,10 +66,44 @@ def test_interrupted_run_is_saved_and_marked_partial(pytester: pytest.Pytester) 
 
 
 def test_stopped_by_maxfail_is_partial(pytester: pytest.Pytester) -> None:
-    assert run(pytester, "assert False", "-x").ret == pytest.ExitCode.TESTS_FAILED
+    result = run(pytester, "assert False", "-x")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
     _, doc = saved(pytester.path)
     assert doc["partial"] is True and doc["partial_reason"].startswith("stopped early")
+
     assert [b["name"] for b in doc["benchmarks"]] == ["test_a"]  # test_b failed before timing, test_c never ran
+
+
+def test_the_terminal_says_the_saved_run_is_partial(pytester: pytest.Pytester) -> None:
+    """A harness benchmark (the torch_benchmark fixture) then a failure under -x: the summary's saved
+    line carries the reason the file carries."""
+    pytester.makepyfile(
+        test_bench="""
+import torch
+
+def test_a(torch_benchmark):
+    x = torch.ones(64)
+    torch_benchmark(lambda: x + 1, device="cpu", group="add")
+
+def test_b():
+    assert False
+
+def test_c():
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess(*ARGS, "-x", "--bench-warmup-time=0", "--bench-warmup-max-time=0")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    _, doc = saved(pytester.path)
+    assert doc["partial_reason"] == "stopped early: stopping after 1 failures, after 2 of 3 tests"
+    assert f"(partial: {doc['partial_reason']})" in result.stdout.str()
+
+
+def test_a_stop_after_the_last_test_is_not_partial(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bench=BENCHMARKS.format(stop="pass") + "\ndef test_d():\n    assert False\n")
+    assert pytester.runpytest_subprocess(*ARGS, "-x").ret == pytest.ExitCode.TESTS_FAILED
+    _, doc = saved(pytester.path)
+    assert len(doc["benchmarks"]) == 3 and "partial" not in doc  # -x stopped nothing: all 4 tests ran
 
 
 def test_a_whole_run_is_not_partial(pytester: pytest.Pytester) -> None:
