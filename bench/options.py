@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 DEFAULT_SIZES = tuple(range(1024, 1033))
+#: More sizes than this is a typo in a range (1024-10320), not a study: each size is a benchmark.
+MAX_SIZES = 1024
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -22,6 +24,8 @@ def parse_sizes(text: str) -> tuple[int, ...]:
                 values = range(int(part), int(part) + 1)
         except ValueError:
             raise ValueError(f"bad size {part!r}: use N, N-M or a comma list such as 1024,1025,1032") from None
+        if len(values) > MAX_SIZES:
+            raise ValueError(f"{part!r} is {len(values)} sizes, more than {MAX_SIZES}: a typo in the range?")
         for n in values:
             if n < 1:
                 raise ValueError(f"size must be positive, got {n}")
@@ -29,6 +33,8 @@ def parse_sizes(text: str) -> tuple[int, ...]:
                 sizes.append(n)
     if not sizes:
         raise ValueError(f"no sizes in {text!r}")
+    if len(sizes) > MAX_SIZES:
+        raise ValueError(f"{len(sizes)} sizes, more than {MAX_SIZES}: a typo in a range?")
     return tuple(sizes)
 
 

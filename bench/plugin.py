@@ -259,6 +259,16 @@ class BenchOptions:
         return self.cuda_precisions if device.is_cuda else self.cpu_precisions
 
 
+def named(parse: Callable[[str], T], value: str, option: str, env: str) -> T:
+    """``parse(value)``, its error naming the option, and the variable when the value came from there
+    (a stale ``export BENCH_SIZES=...`` is otherwise a puzzle)."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        source = f"${env}={value!r}" if os.environ.get(env) == value else option
+        raise ValueError(f"{source}: {exc}") from None
+
+
 def parse_options(config: pytest.Config) -> BenchOptions:
     """The --bench-* options shared by every suite (a ValueError names the bad value)."""
     get = config.getoption
@@ -283,8 +293,10 @@ def parse_options(config: pytest.Config) -> BenchOptions:
             "or leave it unset for the synthetic set"
         )
     return BenchOptions(
-        devices=tuple(resolve_devices(parse_devices(get("bench_devices")))),
-        sizes=parse_sizes(get("bench_sizes")) if get("bench_sizes") else DEFAULT_SIZES,
+        devices=tuple(resolve_devices(named(parse_devices, get("bench_devices"), "--bench-devices", "BENCH_DEVICES"))),
+        sizes=named(parse_sizes, get("bench_sizes"), "--bench-sizes", "BENCH_SIZES")
+        if get("bench_sizes")
+        else DEFAULT_SIZES,
         ops=parse_list(get("bench_ops"), OPS, "op"),
         cpu_precisions=cpu_precisions,
         cuda_precisions=parse_list(get("bench_cuda_precisions"), PRECISIONS, "precision"),

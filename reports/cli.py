@@ -39,7 +39,11 @@ def fraction(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m reports",
+        description="Saved benchmark runs of any number of machines: build one report from them (build), or fail "
+        "when a benchmark got significantly slower than its baseline (check, for CI).",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build one report from saved runs of any number of machines")
     b.add_argument(

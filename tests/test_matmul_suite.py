@@ -104,10 +104,14 @@ def test_default_suite_covers_nine_sizes_both_ops_and_every_device():
         assert "bench/kernels/bench_matmul.py::test_matmul[cuda-absent]" in ids
 
 
-def test_bad_option_is_a_clear_usage_error():
+def test_bad_option_is_a_clear_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     proc = run_session("bench/kernels", "--collect-only", "--bench-sizes=1032-1024")
     assert proc.returncode == 4
-    assert "bad size" in proc.stderr
+    assert "--bench-sizes: bad size" in proc.stderr
+    monkeypatch.setenv("BENCH_DEVICES", "gpu")  # a stale export: the error names the variable
+    proc = run_session("bench/kernels", "--collect-only")
+    assert proc.returncode == 4
+    assert "$BENCH_DEVICES='gpu': unknown device 'gpu'" in proc.stderr
 
 
 @pytest.mark.parametrize(

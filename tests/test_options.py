@@ -30,6 +30,16 @@ def test_parse_sizes_rejects_bad_input(text):
         parse_sizes(text)
 
 
+def test_a_range_typo_is_refused_before_it_becomes_thousands_of_benchmarks():
+    with pytest.raises(ValueError, match="'1024-10320' is 9297 sizes, more than 1024: a typo in the range"):
+        parse_sizes("1024-10320")
+    with pytest.raises(ValueError, match="1025 sizes, more than 1024"):
+        parse_sizes("1-1000,2000-2024")
+    with pytest.raises(ValueError, match="is 100000000 sizes"):
+        parse_sizes("1-100000000")  # refused at once, not after building the list
+    assert len(parse_sizes("1-1024")) == 1024
+
+
 def test_parse_list_all_and_subsets():
     allowed = ("mm", "mv")
     assert parse_list("all", allowed, "op") == allowed
