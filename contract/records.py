@@ -29,6 +29,8 @@ Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 # Bounds a number must respect, in a field's metadata.
 NON_NEGATIVE = {"min": 0.0}
 POSITIVE = {"gt": 0.0}
+#: A confidence interval: [low, high], positive, low <= high (an inverted or 3-number one is damage).
+INTERVAL = {"gt": 0.0, "interval": 1.0}
 MAX_INT = 2**63  # larger integers are damage, and would overflow a float downstream
 
 
@@ -194,12 +196,12 @@ class PerSize:
     gflops: float | None = _nn(None)
     gbps: float | None = _nn(None)
     penalty: float | None = _pos(None)  # median over rounds of t(n)/t(baseline) in the same round
-    penalty_ci: list[float] | None = field(default=None, metadata=POSITIVE)  # [low, high] 95% bootstrap
+    penalty_ci: list[float] | None = field(default=None, metadata=INTERVAL)  # [low, high] 95% bootstrap
     # CUDA: the per-round figures above are hot (graph replays); these are the same size's cold ones.
     cold_median_s: float | None = _pos(None)
     cold_data: list[float] | None = field(default=None, metadata=POSITIVE)
     cold_penalty: float | None = _pos(None)
-    cold_penalty_ci: list[float] | None = field(default=None, metadata=POSITIVE)
+    cold_penalty_ci: list[float] | None = field(default=None, metadata=INTERVAL)
 
 
 @kind("alignment")
@@ -265,7 +267,7 @@ class TrainingInterleaved(TrainingConfig):
     data: dict[str, list[float]] = field(metadata=POSITIVE)  # {impl: per-round seconds per step}
     step_s: dict[str, float] = field(metadata=POSITIVE)  # {impl: median seconds per step}
     ratio: float | None = _pos(None)  # scratch / framework: median of per-round ratios
-    ratio_ci: list[float] | None = field(default=None, metadata=POSITIVE)  # paired bootstrap [low, high]
+    ratio_ci: list[float] | None = field(default=None, metadata=INTERVAL)  # paired bootstrap [low, high]
 
 
 @kind("study")
@@ -588,12 +590,19 @@ def _record_checker(cls: type) -> Checker:
 
 
 def _meta_key(meta: Any) -> tuple[tuple[str, float], ...]:
-    return tuple(sorted((k, v) for k, v in meta.items() if k in ("min", "gt", "max")))
+    return tuple(sorted((k, v) for k, v in meta.items() if k in ("min", "gt", "max", "interval")))
 
 
 def _bad(problems: list[str], name: str, value: Any, tp: Any, why: str = "") -> tuple[bool, Any]:
     problems.append(f"field {name!r} is {_describe(value)}, {why or 'expected ' + _type_text(tp)}; read as missing")
     return False, None
+
+
+def _ordered(pair: list[Any]) -> bool:
+    """low <= high, when both are numbers (a wrong type is the element checker's to name)."""
+    low, high = pair
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
+    return not numbers or not (low > high)
 
 
 @functools.cache
@@ -633,11 +642,14 @@ def _checker(tp: Any, meta: tuple[tuple[str, float], ...]) -> Checker:
         return check_nested
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
-        element = _checker(item, meta)
+        element = _checker(item, tuple((k, v) for k, v in meta if k != "interval"))
+        interval = bool(bounds.get("interval"))
 
         def check_list(value: Any, name: str, problems: list[str]) -> tuple[bool, Any]:
             if not isinstance(value, list):
                 return _bad(problems, name, value, tp)
+            if interval and not (len(value) == 2 and _ordered(value)):
+                return _bad(problems, name, value, tp, "expected an interval [low, high] with low <= high")
             if item in (int, float) and _numbers_fit(item, value, bounds):
                 return True, value  # the common case (raw per-round data), checked at C speed
             cleaned = []

@@ -77,6 +77,16 @@ def test_a_bad_per_size_entry_drops_only_that_size() -> None:
     assert len(warnings) == 2
 
 
+@pytest.mark.parametrize("ci", [[2.0, 0.5], [1.0, 1.1, 1.2], [1.0]])
+def test_an_interval_that_is_not_low_high_is_read_as_missing(ci: list[float]) -> None:
+    entry = asdict(records.PerSize(iterations=1, median_s=1e-3, flops=1, bytes=1, penalty=1.06, penalty_ci=[1.0, 1.1]))
+    checked, warnings = records.check(records.PerSize, entry | {"penalty_ci": ci}, WHERE)
+    assert checked["penalty_ci"] is None and checked["penalty"] == 1.06
+    why = "is a list, expected an interval [low, high] with low <= high; read as missing"
+    assert warnings == [f"{WHERE}: field 'penalty_ci' {why}"]
+    assert records.check(records.PerSize, entry | {"penalty_ci": [1.0, 1.0]}, WHERE)[1] == []
+
+
 def test_whole_floats_count_as_integers_and_non_objects_are_empty() -> None:
     assert records.check(records.Matmul, matmul_info(n=1024.0), WHERE)[1] == []
     checked, warnings = records.check(records.Matmul, [1, 2], WHERE)
