@@ -337,8 +337,9 @@ def saved_files(config: pytest.Config) -> tuple[str | None, str | None]:
         fresh = [p for p in folder.rglob("*.json") if p.stat().st_mtime >= started - 1] if folder.is_dir() else []
         if fresh:
             return _shown(max(fresh, key=lambda p: p.stat().st_mtime)), _shown(folder)
-    given = getattr(config.option, "benchmark_json", None)  # a Path (an open file in old pytest-benchmark)
-    given = getattr(given, "name", None) if given is not None and not isinstance(given, (str, Path)) else given
+    given = getattr(config.option, "benchmark_json", None)  # a Path; an open file in old pytest-benchmark
+    if given is not None and not isinstance(given, (str, Path)):
+        given = getattr(given, "name", None)  # a file's name is its path (a Path's is only the last part)
     if not given:
         return None, None
     path = Path(given) if Path(given).is_absolute() else Path(config.invocation_params.dir) / given

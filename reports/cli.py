@@ -174,8 +174,11 @@ def build(args: argparse.Namespace) -> int:
 def output_problem(output: Path, fmt: str, loaded: Loaded) -> str | None:
     """Why the report must not be written to ``output``: never over a saved run (one of the inputs,
     readable or not, or any .json), never a file where a folder goes or the reverse."""
-    inputs = {Path(e.path).resolve() for e in loaded.entries()} | {Path(p).resolve() for p, _ in loaded.skipped}
-    if output.resolve() in inputs or (fmt != "csv" and output.suffix.lower() == ".json"):
+    over_a_run = fmt != "csv" and output.suffix.lower() == ".json"
+    if not over_a_run and output.exists():  # only an existing path can be an input: resolve them only then
+        inputs = {Path(e.path).resolve() for e in loaded.entries()} | {Path(p).resolve() for p, _ in loaded.skipped}
+        over_a_run = output.resolve() in inputs
+    if over_a_run:
         return "that is where saved runs go; reports never overwrite one (name an .html, .md or a folder)"
     if fmt == "csv" and output.exists() and not output.is_dir():
         return "--format csv writes a folder of tables, and this is a file"

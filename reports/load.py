@@ -160,11 +160,10 @@ def parse_run(path: str, doc: Any) -> tuple[Run | None, str]:
         harness, problems = records.check(records.Machine, machine_info[MACHINE_KEY], f"{path}: machine_info.harness")
         machine_info = machine_info | {MACHINE_KEY: harness}
         warnings.extend(problems)
-    when = parse_datetime(doc.get("datetime"))
-    if (
-        when is None and doc.get("datetime") is not None
-    ):  # undated runs sort first: this one is no longer "the newest" wherever it belongs
-        warnings.append(f"{path}: datetime {doc.get('datetime')!r} is not an ISO date; the run is read as undated")
+    stamp = doc.get("datetime")
+    when = parse_datetime(stamp)
+    if when is None and stamp is not None:  # undated runs sort first: no longer "the newest" where it belongs
+        warnings.append(f"{path}: datetime {stamp!r} is not an ISO date; the run is read as undated")
     run = Run(
         path=path,
         machine_id=machine_of(machine_info),
